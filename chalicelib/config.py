@@ -1,0 +1,149 @@
+"""Configuration: every option in one table, read from the environment and validated at cold start.
+
+A bad value stops the process with a message naming the variable, instead of failing later on the
+first request. Build it with ``load_config(os.environ)``; tests pass their own mapping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where the Lambda layer puts the runtime (runner/layer.py builds it); locally, the checkout.
+LAYER_ROOT = Path("/opt")
+# Start-up, kill and clean-up time of one run beyond its time limit, generously rounded.
+RUN_OVERHEAD_MS = 1000
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+
+def _default_node() -> str:
+    layer_node = LAYER_ROOT / "bin" / "node"
+    return str(layer_node if layer_node.exists() else PROJECT_ROOT / ".cache" / "node" / "bin" / "node")
+
+
+def _default_harness() -> str:
+    layer_harness = LAYER_ROOT / "runner" / "harness.js"
+    return str(layer_harness if layer_harness.exists() else PROJECT_ROOT / "runner" / "harness.js")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _optional(text: str) -> str | None:
+    return text or None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration option: its variable, default, parser and meaning."""
+
+    env: str
+    default: str | Callable[[], str]
+    parse: Callable[[str], Any]
+    doc: str
+
+
+# field name -> option. The single place where an option is named, defaulted and documented.
+OPTIONS: dict[str, Option] = {
+    "database_url": Option(
+        "DATABASE_URL", "", _optional,
+        "PostgreSQL URL. Empty: the local launcher starts an embedded server (pgserver)."),
+    "aws_endpoint_url": Option(
+        "AWS_ENDPOINT_URL", "", _optional,
+        "SQS endpoint (LocalStack, moto server). Empty: AWS itself, or the embedded endpoint locally."),
+    "aws_region": Option("AWS_DEFAULT_REGION", "us-east-1", str, "AWS region of the queues."),
+    "queue_name": Option("SUBMISSIONS_QUEUE", "submissions", str, "Queue the API sends to."),
+    "dlq_name": Option("SUBMISSIONS_DLQ", "submissions-dlq", str, "Dead-letter queue."),
+    "max_code_bytes": Option("MAX_CODE_BYTES", "65536", _positive_int, "Largest program accepted."),
+    "time_limit_ms": Option("TIME_LIMIT_MS", "2000", _positive_int, "Wall-clock limit of one run."),
+    "memory_limit_mb": Option("MEMORY_LIMIT_MB", "256", _positive_int, "Memory limit of one run."),
+    "output_limit_bytes": Option(
+        "OUTPUT_LIMIT_BYTES", "1048576", _positive_int, "Output kept from one run; more is cut off."),
+    "worker_timeout_s": Option(
+        "WORKER_TIMEOUT_S", "60", _positive_int,
+        "Worker Lambda timeout; the queue's visibility timeout is six times this."),
+    "max_receive_count": Option(
+        "MAX_RECEIVE_COUNT", "5", _positive_int, "Deliveries of a message before the DLQ."),
+    "retry_delay_s": Option(
+        "RETRY_DELAY_S", "5", _positive_int,
+        "First delay before an infrastructure failure is retried; doubles per attempt."),
+    "batch_size": Option("WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per invocation."),
+    "worker_concurrency": Option(
+        "WORKER_CONCURRENCY", "2", _positive_int, "Concurrent worker invocations (local poller)."),
+    "db_pool_size": Option("DB_POOL_SIZE", "4", _positive_int, "Largest database connection pool."),
+    "node_path": Option("NODE_BINARY", _default_node, str, "The pinned Node binary that runs user code."),
+    "harness_path": Option("HARNESS_PATH", _default_harness, str, "runner/harness.js."),
+    "log_level": Option("LOG_LEVEL", "INFO", str.upper, "Python logging level."),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The service's settings; see ``OPTIONS`` for what each one means."""
+
+    database_url: str | None
+    aws_endpoint_url: str | None
+    aws_region: str
+    queue_name: str
+    dlq_name: str
+    max_code_bytes: int
+    time_limit_ms: int
+    memory_limit_mb: int
+    output_limit_bytes: int
+    worker_timeout_s: int
+    max_receive_count: int
+    retry_delay_s: int
+    batch_size: int
+    worker_concurrency: int
+    db_pool_size: int
+    node_path: str
+    harness_path: str
+    log_level: str
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        """SQS visibility timeout: six times the worker timeout, as AWS advises for Lambda."""
+        return 6 * self.worker_timeout_s
+
+    @property
+    def lease_s(self) -> int:
+        """How long a claimed submission belongs to its worker: the worker cannot outlive it."""
+        return self.worker_timeout_s
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from ``environ`` (default: the process environment).
+
+    Raises:
+        ConfigError: a variable is set to a value its parser rejects.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in fields(Config):
+        option = OPTIONS[field.name]
+        default = option.default() if callable(option.default) else option.default
+        raw = environ.get(option.env, default)
+        try:
+            values[field.name] = option.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{option.env}={raw!r}: {exc}") from exc
+    config = Config(**values)
+    # A batch runs its programs one after another; the worker must be able to finish all of them.
+    worst_batch_ms = config.batch_size * (config.time_limit_ms + RUN_OVERHEAD_MS)
+    if worst_batch_ms >= config.worker_timeout_s * 1000:
+        raise ConfigError(
+            f"WORKER_TIMEOUT_S={config.worker_timeout_s} is too short for WORKER_BATCH_SIZE="
+            f"{config.batch_size} runs of TIME_LIMIT_MS={config.time_limit_ms} "
+            f"(needs more than {worst_batch_ms / 1000:.1f} s)")
+    return config

@@ -1,0 +1,309 @@
+"""The sandbox driver: runs one program in a fresh, locked-down Node process and reads its outcome.
+
+Layers, outermost first (SANDBOX.md says which attack each one stops):
+- a new process per program, in its own session (process group), with an empty environment and a
+  fresh empty working directory that is removed afterwards;
+- OS limits set before ``exec``: data segment, file size, core dumps, open files;
+- Node's permission model and hardening flags (no file system, network, child processes, workers,
+  addons, code generation from strings, prototype poisoning of the intrinsics);
+- the harness (runner/harness.js): a context with no host objects, its own console and timers;
+- here: a wall-clock deadline after which the whole group is killed, a kill of the group after
+  every run, and caps on every byte read back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chalicelib.errors import SandboxUnavailable
+from chalicelib.states import STATUS_FOR_REASON, Reason, Status
+
+# V8 reserves about 560 MiB of address space that RLIMIT_DATA counts (its code range) before the
+# program allocates anything; measured on Node 26.12.1, which does not start below 563 MiB.
+NODE_RESERVED_DATA_MB = 640
+STDERR_CAP_BYTES = 64 * 1024
+READ_CHUNK = 64 * 1024
+OOM_MARKERS = (
+    b"JavaScript heap out of memory",
+    b"Fatal process out of memory",
+    b"Reached heap limit",
+    b"Allocation failed",
+)
+OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may use."""
+
+    time_ms: int
+    memory_mb: int
+    output_bytes: int
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, as text ready to store."""
+
+    reason: Reason
+    result: str | None = None
+    stdout: str = ""
+    stdout_truncated: bool = False
+    error: str | None = None
+    duration_ms: int = 0
+
+    @property
+    def status(self) -> Status:
+        return STATUS_FOR_REASON[self.reason]
+
+
+@dataclass
+class _Capture:
+    """Bytes read from one pipe, kept up to ``cap``; ``overflow`` once more arrived."""
+
+    cap: int
+    data: bytearray = field(default_factory=bytearray)
+    overflow: bool = False
+
+    def add(self, chunk: bytes) -> None:
+        room = self.cap - len(self.data)
+        if len(chunk) > room:
+            self.overflow = True
+            chunk = chunk[:max(room, 0)]
+        self.data += chunk
+
+
+def _text(data: bytes | bytearray) -> str:
+    """Decode program output for storage: invalid UTF-8 and NUL (which PostgreSQL text refuses)
+    become U+FFFD."""
+    return bytes(data).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+class NodeSandbox:
+    """Runs JavaScript programs in the pinned Node binary, one fresh process each."""
+
+    def __init__(self, node_path: str | Path, harness_path: str | Path,
+                 work_root: str | Path | None = None) -> None:
+        self.node_path = Path(node_path).absolute()
+        self.harness_path = Path(harness_path).absolute()
+        self.work_root = work_root
+
+    def check(self) -> None:
+        """Raise ``SandboxUnavailable`` unless the pinned runtime is in place."""
+        if not (self.node_path.is_file() and os.access(self.node_path, os.X_OK)):
+            raise SandboxUnavailable(
+                f"the Node runtime is missing at {self.node_path} (run `make node` locally; in "
+                "Lambda, attach the node layer); no other Node is used in its place")
+        if not self.harness_path.is_file():
+            raise SandboxUnavailable(f"the harness is missing at {self.harness_path}")
+
+    def command(self, limits: Limits, result_fd: int) -> list[str]:
+        """The exact command line of one run."""
+        context_file = self.harness_path.with_name("context.js")
+        return [
+            str(self.node_path),
+            "--permission",                        # no fs, net, child processes, workers, ...
+            f"--allow-fs-read={context_file}",     # ... but the harness may load its context code
+            "--disallow-code-generation-from-strings",
+            "--frozen-intrinsics",
+            "--no-addons",
+            "--disable-proto=delete",
+            "--disable-warning=ExperimentalWarning",
+            f"--max-old-space-size={limits.memory_mb}",
+            str(self.harness_path),
+            f"--result-fd={result_fd}",
+            f"--output-limit={limits.output_bytes}",
+        ]
+
+    def run(self, code: str, limits: Limits) -> RunOutcome:
+        """Run ``code`` under ``limits``; a program's own failure is an outcome, never an exception.
+
+        Raises:
+            SandboxUnavailable: the runtime is missing or could not be started.
+        """
+        self.check()
+        workdir = tempfile.mkdtemp(prefix="evaluator-run-", dir=self.work_root)
+        result_read, result_write = os.pipe()
+        started = time.monotonic()
+        try:
+            try:
+                process = subprocess.Popen(
+                    self.command(limits, result_write),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
+                    preexec_fn=_rlimits(limits), close_fds=True,
+                )
+            except OSError as exc:
+                raise SandboxUnavailable(f"could not start Node: {exc}") from exc
+            finally:
+                os.close(result_write)
+            try:
+                captured, timed_out = _collect(
+                    process, code.encode("utf-8"), result_read, started + limits.time_ms / 1000,
+                    limits.output_bytes)
+            finally:
+                _kill_group(process)
+            duration_ms = round((time.monotonic() - started) * 1000)
+            return _outcome(process.returncode, captured, timed_out, limits, duration_ms)
+        finally:
+            os.close(result_read)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _rlimits(limits: Limits):
+    """A pre-exec hook that sets the run's OS limits in the child, before Node starts."""
+    data_bytes = (NODE_RESERVED_DATA_MB + limits.memory_mb) << 20
+    settings = (
+        (resource.RLIMIT_DATA, data_bytes),
+        (resource.RLIMIT_FSIZE, 0),      # no file may grow, whatever slips past the permissions
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, 64),
+    )
+
+    def apply() -> None:
+        for limit, value in settings:
+            resource.setrlimit(limit, (value, value))
+
+    return apply
+
+
+def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: float,
+             output_cap: int) -> tuple[dict[str, _Capture], bool]:
+    """Feed the program its source and read its three streams until they close or time is up.
+
+    Returns the captures and whether the deadline passed. Stops reading early when stdout
+    overflows its cap: the run ends there.
+    """
+    captures = {
+        "stdout": _Capture(output_cap),
+        "stderr": _Capture(STDERR_CAP_BYTES),
+        # JSON escaping can make each byte of the result six (\u0000).
+        "result": _Capture(6 * output_cap + READ_CHUNK),
+    }
+    assert process.stdin and process.stdout and process.stderr
+    pipes = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr",
+             result_fd: "result"}
+    stdin_fd = process.stdin.fileno()
+    os.set_blocking(stdin_fd, False)
+    pending = memoryview(code)
+    with selectors.DefaultSelector() as selector:
+        for fd, name in pipes.items():
+            selector.register(fd, selectors.EVENT_READ, name)
+        selector.register(stdin_fd, selectors.EVENT_WRITE, "stdin")
+        open_readers = len(pipes)
+        while open_readers:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return captures, True
+            for key, _ in selector.select(remaining):
+                if key.data == "stdin":
+                    try:
+                        pending = pending[os.write(stdin_fd, pending[:READ_CHUNK]):]
+                    except BrokenPipeError:
+                        pending = pending[:0]
+                    if not pending:
+                        selector.unregister(stdin_fd)
+                        process.stdin.close()
+                    continue
+                chunk = os.read(key.fd, READ_CHUNK)
+                if not chunk:
+                    selector.unregister(key.fd)
+                    open_readers -= 1
+                    continue
+                captures[key.data].add(chunk)
+                if captures["stdout"].overflow:
+                    return captures, False
+    try:
+        process.wait(timeout=max(deadline - time.monotonic(), 0.0))
+    except subprocess.TimeoutExpired:
+        return captures, True
+    return captures, False
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill everything the run started (its session), then reap the Node process."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream and not stream.closed:
+            stream.close()
+    process.wait()
+
+
+def _parse_result(capture: _Capture) -> dict | None:
+    line = bytes(capture.data).split(b"\n", 1)[0]
+    if not line or capture.overflow:
+        return None
+    try:
+        report = json.loads(line)
+    except ValueError:
+        return None
+    return report if isinstance(report, dict) and report.get("reason") in (
+        "completed", "error", "output_limit") else None
+
+
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "did not exit"
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with status {returncode}"
+
+
+def _outcome(returncode: int | None, captured: dict[str, _Capture], timed_out: bool,
+             limits: Limits, duration_ms: int) -> RunOutcome:
+    stdout = captured["stdout"]
+    report = _parse_result(captured["result"])
+    common = {
+        "stdout": _text(stdout.data),
+        "stdout_truncated": stdout.overflow or (report or {}).get("reason") == "output_limit",
+        "duration_ms": duration_ms,
+    }
+    if common["stdout_truncated"]:
+        return RunOutcome(
+            Reason.OUTPUT_LIMIT,
+            error=f"Output limit exceeded: the program printed more than {limits.output_bytes} "
+                  "bytes; the output was cut off there and the program stopped.",
+            **common)
+    if report and report["reason"] == "completed":
+        return RunOutcome(Reason.COMPLETED, result=_text(str(report.get("result", "")).encode()),
+                          **common)
+    if report:  # the program threw
+        error = _text(str(report.get("error", "")).encode())
+        reason = Reason.MEMORY_LIMIT if any(m in error for m in OOM_ERRORS) else Reason.ERROR
+        if reason is Reason.MEMORY_LIMIT:
+            error = f"Memory limit exceeded ({limits.memory_mb} MiB): {error}"
+        return RunOutcome(reason, error=error, **common)
+    if timed_out:
+        return RunOutcome(
+            Reason.TIME_LIMIT,
+            error=f"Time limit exceeded: the program ran longer than {limits.time_ms} ms.",
+            **common)
+    stderr = bytes(captured["stderr"].data)
+    if any(marker in stderr for marker in OOM_MARKERS):
+        return RunOutcome(
+            Reason.MEMORY_LIMIT,
+            error=f"Memory limit exceeded: the program used more than {limits.memory_mb} MiB.",
+            **common)
+    detail = _text(stderr[-2000:]).strip()
+    return RunOutcome(
+        Reason.CRASHED,
+        error=f"The Node process {_describe_exit(returncode)} without reporting a result."
+              + (f"\n{detail}" if detail else ""),
+        **common)
+

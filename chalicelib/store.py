@@ -1,0 +1,174 @@
+"""The Postgres store: submissions and their transitions, each one conditional UPDATE.
+
+The state machine's transitions (chalicelib/states.py) become ``WHERE status = ANY(sources)``
+clauses here, so whatever races — duplicate deliveries, two workers, a late retry, the sweeper —
+at most one of them changes a row, and a terminal row never changes again.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from chalicelib.errors import StoreUnavailable
+from chalicelib.sandbox import RunOutcome
+from chalicelib.states import ABANDON, CLAIM, FINISH, Reason, Status
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One row of ``submissions``."""
+
+    submission_id: uuid.UUID
+    job_id: str | None
+    code: str
+    language: str
+    status: Status
+    reason: str | None
+    result: str | None
+    stdout: str | None
+    stdout_truncated: bool
+    error: str | None
+    attempts: int
+    lease_until: datetime | None
+    last_error: str | None
+    duration_ms: int | None
+    created_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
+
+COLUMNS = ", ".join(Submission.__dataclass_fields__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _translated(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn a database outage into ``StoreUnavailable``: our failure, worth a retry."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            raise StoreUnavailable(f"database unavailable: {exc}") from exc
+
+    return wrapper
+
+
+def create_pool(database_url: str, max_size: int) -> ConnectionPool:
+    """A pool that checks a connection before lending it, so one that died idle is replaced."""
+    return ConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"autocommit": True},
+        check=ConnectionPool.check_connection,
+        timeout=5.0,
+        open=True,
+        name="evaluator",
+    )
+
+
+class SubmissionStore:
+    """Submissions in PostgreSQL, behind a psycopg connection pool."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Submission | None:
+        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Submission)) as cur:
+            return cur.execute(sql, params).fetchone()
+
+    @_translated
+    def create(self, code: str, language: str) -> Submission:
+        """Insert a new Pending submission and return it."""
+        row = self._one(
+            f"INSERT INTO submissions (submission_id, code, language) VALUES (%s, %s, %s)"
+            f" RETURNING {COLUMNS}",
+            (uuid.uuid4(), code, language))
+        assert row is not None
+        return row
+
+    @_translated
+    def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
+        """Remember the SQS message that carries a submission."""
+        with self.pool.connection() as conn:
+            conn.execute(
+                "UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
+                " WHERE submission_id = %s", (job_id, submission_id))
+
+    @_translated
+    def get(self, submission_id: uuid.UUID) -> Submission | None:
+        return self._one(f"SELECT {COLUMNS} FROM submissions WHERE submission_id = %s",
+                         (submission_id,))
+
+    @_translated
+    def claim(self, submission_id: uuid.UUID, lease_s: int) -> Submission | None:
+        """Pending, or Running with an expired lease -> Running, attempts + 1.
+
+        Returns the claimed submission, or None when it is unknown, terminal, or held by a live
+        lease of another worker.
+        """
+        return self._one(
+            f"UPDATE submissions SET status = %s, attempts = attempts + 1,"
+            f" lease_until = now() + make_interval(secs => %s), started_at = now(),"
+            f" updated_at = now()"
+            f" WHERE submission_id = %s AND status = ANY(%s)"
+            f" AND (status = %s OR lease_until IS NULL OR lease_until <= now())"
+            f" RETURNING {COLUMNS}",
+            (Status.RUNNING, lease_s, submission_id, CLAIM.source_values, Status.PENDING))
+
+    @_translated
+    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome) -> bool:
+        """Running -> the outcome's terminal status. False if someone else finished it first."""
+        assert FINISH.allows(Status.RUNNING, outcome.status)
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET status = %s, reason = %s, result = %s, stdout = %s,"
+                " stdout_truncated = %s, error = %s, duration_ms = %s, lease_until = NULL,"
+                " finished_at = now(), updated_at = now()"
+                " WHERE submission_id = %s AND status = ANY(%s)",
+                (outcome.status, outcome.reason, outcome.result, outcome.stdout,
+                 outcome.stdout_truncated, outcome.error, outcome.duration_ms,
+                 submission_id, FINISH.source_values))
+            return cur.rowcount == 1
+
+    @_translated
+    def release(self, submission_id: uuid.UUID, error: str) -> None:
+        """Give a Running submission's lease back after an infrastructure failure, noting why,
+        so that the retried message can claim it at once."""
+        with self.pool.connection() as conn:
+            conn.execute(
+                "UPDATE submissions SET lease_until = now(), last_error = %s, updated_at = now()"
+                " WHERE submission_id = %s AND status = %s",
+                (error, submission_id, Status.RUNNING))
+
+    @_translated
+    def abandon(self, submission_id: uuid.UUID, why: str) -> bool:
+        """Pending or Running (not held by a live lease) -> Failed, with ``why`` and the last
+        infrastructure error. False if it is terminal, unknown or still being run."""
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET status = %s, reason = %s,"
+                " error = %s || coalesce(': ' || last_error, ''), lease_until = NULL,"
+                " finished_at = now(), updated_at = now()"
+                " WHERE submission_id = %s AND status = ANY(%s)"
+                " AND (lease_until IS NULL OR lease_until <= now())",
+                (Status.FAILED, Reason.INFRASTRUCTURE, why, submission_id,
+                 ABANDON.source_values))
+            return cur.rowcount == 1

@@ -1,0 +1,92 @@
+"""The embedded stand-ins for a machine with no Docker and no AWS account: a real PostgreSQL
+server from the ``pgserver`` wheel, and moto's AWS endpoint in server mode (a real HTTP endpoint,
+spoken to with boto3 exactly as AWS or LocalStack would be)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from chalicelib.logs import get_logger
+
+log = get_logger("launcher")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+    """Wait until ``url`` answers at all (any HTTP status)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout_s} s") from None
+            time.sleep(0.1)
+
+
+def start_postgres(data_dir: Path) -> tuple[object, str]:
+    """Start (or join) the embedded PostgreSQL whose data lives in ``data_dir``.
+
+    Returns the server handle (keep it alive: the server stops when the last handle is gone)
+    and its URL (a Unix socket in the data directory; nothing listens on TCP).
+    """
+    import pgserver
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    return server, server.get_uri()
+
+
+class MotoServer:
+    """moto's AWS endpoint in server mode, as a child process on a loopback port."""
+
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 30) -> MotoServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_http(self.url + "/moto-api/", timeout_s, self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -1,0 +1,185 @@
+"""`make run`: the whole service on one machine, with no Docker and no AWS account.
+
+- PostgreSQL: ``DATABASE_URL`` if set, else an embedded server (pgserver) with its data in
+  ``.data/pg`` (kept between runs);
+- SQS: ``AWS_ENDPOINT_URL`` if set (LocalStack, AWS), else moto's server on a loopback port;
+- HTTP: Chalice's local server serving app.py on ``127.0.0.1:$PORT`` (8080);
+- the worker and the DLQ handler: app.py's own SQS handlers, fed by local pollers that do what
+  Lambda's event source mapping does (infra/poller.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.config import Config as BotoConfig
+
+from chalicelib import logs, resources
+from chalicelib.config import PROJECT_ROOT, Config, load_config
+from chalicelib.queue import create_sqs_client
+from infra.embedded import MotoServer, port_is_free, start_postgres
+from infra.migrate import apply_migrations
+from infra.poller import LocalEventSourceMapping
+from infra.queues import QueueUrls, ensure_queues
+
+log = logs.get_logger("launcher")
+CHALICE_STAGE = "local"
+# Placeholder credentials for the embedded endpoint and LocalStack, which accept any.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+@dataclass
+class Stack:
+    """The local stack's parts, started in order and stopped in reverse."""
+
+    host: str
+    port: int
+    data_dir: Path
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    poll_wait_s: int = 5
+    backends: dict[str, str] = field(default_factory=dict)
+    config: Config | None = None
+    queues: QueueUrls | None = None
+    _pg: Any = None
+    _moto: MotoServer | None = None
+    _server: Any = None
+    _mappings: list[LocalEventSourceMapping] = field(default_factory=list)
+    _evaluator: Any = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        if not port_is_free(self.port, self.host):
+            raise SystemExit(f"port {self.port} on {self.host} is in use; set PORT to another one")
+        self._start_backends()
+        os.environ.update(self.environ)  # app.py and boto3 read the environment
+        self.config = config = load_config(self.environ)
+        logs.configure(config.log_level)
+        apply_migrations(config.database_url or "")
+        self.queues = ensure_queues(create_sqs_client(config.aws_region, config.aws_endpoint_url),
+                                    config)
+        self._evaluator = resources.build_evaluator(config)
+        self._evaluator.sandbox.check()
+        resources.install(self._evaluator)
+        app = self._start_http()
+        self._start_pollers(app, config)
+
+    def _start_backends(self) -> None:
+        if self.environ.get("DATABASE_URL"):
+            self.backends["postgres"] = "DATABASE_URL"
+        else:
+            self._pg, self.environ["DATABASE_URL"] = start_postgres(self.data_dir / "pg")
+            self.backends["postgres"] = f"embedded (pgserver), data in {self.data_dir / 'pg'}"
+        if self.environ.get("AWS_ENDPOINT_URL"):
+            self.backends["sqs"] = f"AWS_ENDPOINT_URL={self.environ['AWS_ENDPOINT_URL']}"
+        else:
+            self._moto = MotoServer().start()
+            self.environ["AWS_ENDPOINT_URL"] = self._moto.url
+            self.backends["sqs"] = f"embedded (moto server) at {self._moto.url}"
+        if self.environ["AWS_ENDPOINT_URL"].startswith(("http://127.", "http://localhost")):
+            for key, value in LOCAL_CREDENTIALS.items():
+                self.environ.setdefault(key, value)
+        self.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+    def _start_http(self) -> Any:
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import create_local_server
+
+        chalice_config = CLIFactory(str(PROJECT_ROOT), environ=self.environ).create_config_obj(
+            chalice_stage_name=CHALICE_STAGE)
+        app = chalice_config.chalice_app
+        self._server = create_local_server(app, chalice_config, self.host, self.port)
+        threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True).start()
+        return app
+
+    def _start_pollers(self, app: Any, config: Config) -> None:
+        assert self.queues is not None
+        by_name = {config.queue_name: (self.queues.queue_url, self.queues.queue_arn),
+                   config.dlq_name: (self.queues.dlq_url, self.queues.dlq_arn)}
+        poll_client = create_sqs_client(config.aws_region, config.aws_endpoint_url, BotoConfig(
+            connect_timeout=2, read_timeout=self.poll_wait_s + 10, retries={"max_attempts": 1},
+            max_pool_connections=32))
+        for source in app.event_sources:
+            url, arn = by_name[source.queue]
+            mapping = LocalEventSourceMapping(
+                poll_client, url, arn, app.handler_map[source.name],
+                function_name=source.name, batch_size=source.batch_size,
+                concurrency=config.worker_concurrency, region=config.aws_region,
+                timeout_s=config.worker_timeout_s, wait_time_s=self.poll_wait_s)
+            mapping.start()
+            self._mappings.append(mapping)
+
+    def stop(self) -> None:
+        """Stop taking work, let runs in flight finish, then stop the servers."""
+        grace = (self.config.time_limit_ms / 1000 + 5) if self.config else 5
+        for mapping in self._mappings:
+            mapping.stop(grace + self.poll_wait_s)
+        if self._server is not None:
+            self._server.server.shutdown()
+        if self._evaluator is not None:
+            self._evaluator.store.pool.close()
+        if self._moto is not None:
+            self._moto.stop()
+        if self._pg is not None:
+            self._pg.cleanup()
+
+    def describe(self) -> dict[str, Any]:
+        assert self.config is not None and self.queues is not None
+        return {"api_url": self.api_url, "postgres": self.backends["postgres"],
+                "sqs": self.backends["sqs"], "database_url": self.config.database_url,
+                "aws_endpoint_url": self.config.aws_endpoint_url,
+                "queue_url": self.queues.queue_url, "dlq_url": self.queues.dlq_url,
+                "batch_size": self.config.batch_size,
+                "worker_concurrency": self.config.worker_concurrency}
+
+
+def banner(stack: Stack) -> str:
+    assert stack.config is not None
+    return "\n".join([
+        "",
+        "Evaluator is running.",
+        f"  API       {stack.api_url}   POST /submission, GET /submission/{{id}}",
+        f"  Postgres  {stack.backends['postgres']}",
+        f"  SQS       {stack.backends['sqs']}",
+        f"  Worker    local event source mapping: batch {stack.config.batch_size}, "
+        f"concurrency {stack.config.worker_concurrency}, node {stack.config.node_path}",
+        "Ctrl-C stops it.",
+        "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("EVALUATOR_DATA_DIR", PROJECT_ROOT / ".data")))
+    args = parser.parse_args(argv)
+    logs.configure()
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    stack = Stack(host=args.host, port=args.port, data_dir=args.data_dir)
+    try:
+        stack.start()
+        print(banner(stack), file=sys.stderr, flush=True)
+        log.info("stack_ready", extra=stack.describe())
+        stopping.wait()
+        log.info("stack_stopping")
+    finally:
+        stack.stop()
+    log.info("stack_stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""A local stand-in for Lambda's SQS event source mapping.
+
+It does what the mapping does in AWS: long-polls the queue, invokes the handler with a real SQS
+event (a batch of records in Lambda's format), deletes the records the handler did not report as
+failed (``ReportBatchItemFailures``), and leaves failed ones to reappear after their visibility
+timeout, so the queue's redrive policy can move them to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice.local import LambdaContext
+
+from chalicelib.logs import get_logger
+
+log = get_logger("poller")
+
+Handler = Callable[[dict[str, Any], Any], Any]
+ERROR_PAUSE_S = 1.0
+
+
+def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One received SQS message as Lambda puts it in an event record."""
+    attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value["DataType"],
+        }
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": attributes,
+        "md5OfBody": message.get("MD5OfBody"),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def failed_ids(response: Any, batch_ids: set[str]) -> set[str]:
+    """The records Lambda would return to the queue, given the handler's response.
+
+    As in AWS: a response that names an id not in the batch (or is malformed) fails the batch.
+    """
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return set()
+    try:
+        failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+    except (TypeError, KeyError):
+        return set(batch_ids)
+    return failed if failed <= batch_ids else set(batch_ids)
+
+
+class LocalEventSourceMapping:
+    """Feeds one queue to one handler with ``concurrency`` pollers of ``batch_size`` records."""
+
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, *,
+                 function_name: str, batch_size: int, concurrency: int, region: str,
+                 timeout_s: int, wait_time_s: int = 5) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.handler = handler
+        self.function_name = function_name
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.region = region
+        self.timeout_s = timeout_s
+        self.wait_time_s = wait_time_s
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for index in range(self.concurrency):
+            thread = threading.Thread(target=self._run, name=f"{self.function_name}-{index}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float) -> None:
+        """Stop polling; wait up to ``timeout_s`` for the invocations in flight to finish."""
+        self._stopping.set()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll_once()
+            except Exception as exc:  # endpoint down or restarting: keep polling, like AWS
+                log.warning("poll_failed", extra={"function": self.function_name,
+                                                  "error": str(exc)})
+                self._stopping.wait(ERROR_PAUSE_S)
+
+    def poll_once(self) -> int:
+        """Receive one batch, invoke the handler, delete what succeeded. Returns the batch size."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_time_s, AttributeNames=["All"],
+            MessageAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return 0
+        event = {"Records": [to_lambda_record(m, self.queue_arn, self.region) for m in messages]}
+        batch_ids = {m["MessageId"] for m in messages}
+        context = LambdaContext(self.function_name, 0, max_runtime_ms=self.timeout_s * 1000)
+        try:
+            failed = failed_ids(self.handler(event, context), batch_ids)
+        except Exception:
+            log.exception("invocation_failed", extra={"function": self.function_name,
+                                                      "message_ids": sorted(batch_ids)})
+            failed = batch_ids
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        return len(messages)

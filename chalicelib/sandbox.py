@@ -13,6 +13,7 @@ Layers, outermost first (SANDBOX.md says which attack each one stops):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -232,10 +233,8 @@ def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: f
 
 def _kill_group(process: subprocess.Popen) -> None:
     """Kill everything the run started (its session), then reap the Node process."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream and not stream.closed:
             stream.close()

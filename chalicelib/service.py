@@ -6,10 +6,11 @@ about Chalice. Dependencies (store, queue, sandbox, config) are passed in.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.config import Config
@@ -155,7 +156,7 @@ class Evaluator:
         try:
             outcome = self.sandbox.run(claimed.code, self.limits)
             written = self.store.finish(submission_id, outcome)
-        except InfrastructureError as exc:
+        except Exception as exc:  # ours, not the program's: hand the lease back, then retry
             self._release(submission_id, exc)
             raise
         worker_log.info("run_finished" if written else "result_discarded_already_finished", extra={
@@ -177,19 +178,18 @@ class Evaluator:
             # this delivery is what finishes the job once the lease runs out.
             delay = self.config.lease_s
             if current.lease_until is not None:
-                remaining = (current.lease_until - datetime.now(timezone.utc)).total_seconds()
+                remaining = (current.lease_until - datetime.now(UTC)).total_seconds()
                 delay = max(1, min(int(remaining) + 1, self.config.lease_s))
             worker_log.info("held_by_another_worker", extra={
                 "submission_id": sid, "retry_in_s": delay, "message_id": record.message_id})
             raise RetryLater("held by another worker", delay)
 
     def _release(self, submission_id: uuid.UUID, exc: Exception) -> None:
-        worker_log.error("run_infrastructure_failure", extra={
+        worker_log.error("run_failed_will_retry", extra={
             "submission_id": str(submission_id), "error": str(exc)})
-        try:
-            self.store.release(submission_id, str(exc))
-        except InfrastructureError:
-            pass  # the lease then runs out by itself and the retry waits for it
+        # If even this fails, the lease runs out by itself and the retry waits for that.
+        with contextlib.suppress(Exception):
+            self.store.release(submission_id, f"{type(exc).__name__}: {exc}")
 
     # ---- dead letters ---------------------------------------------------------------------
     def process_dead_letters(self, records: Iterable[QueueRecord]) -> list[str]:

@@ -44,7 +44,7 @@ def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None =
             return
         except OSError:
             if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+                raise RuntimeError(f"{url}: the server exited with {process.returncode}") from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout_s} s") from None
             time.sleep(0.1)

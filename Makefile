@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` starts the service, `make test` runs every test.
+# Both install what they need first (a virtualenv, the pinned Node runtime, LocalStack for tests).
+
+PYTHON ?= python3
+LOCALSTACK_PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCALSTACK_VENV := .venv-localstack
+DEPS_STAMP := $(VENV)/.deps-installed
+LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
+NODE := .cache/node/bin/node
+
+.PHONY: run test install node localstack lint clean
+
+run: install
+	$(PY) -m infra.local_stack
+
+test: install localstack
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(DEPS_STAMP) node
+
+$(DEPS_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node: $(DEPS_STAMP)
+	$(PY) -m runner.node_runtime
+
+# LocalStack without Docker, in a virtualenv of its own: it pins Python 3.11-era dependencies.
+localstack: $(LOCALSTACK_STAMP)
+
+$(LOCALSTACK_STAMP):
+	test -x $(LOCALSTACK_VENV)/bin/python || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		'localstack-core[runtime]==4.13.1' 'cbor2<6'
+	touch $@
+
+lint: $(DEPS_STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) $(LOCALSTACK_VENV) .cache build .pytest_cache .ruff_cache

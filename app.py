@@ -4,6 +4,7 @@ parse, call chalicelib, respond."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -68,8 +69,11 @@ def create_submission() -> Response:
 @app.route("/submission/{submission_id}", methods=["GET"])
 @app.route("/code/poll/{submission_id}", methods=["GET"])
 @api_errors
-def get_submission(submission_id: str) -> Any:
-    return public_view(get_evaluator().get(submission_id))
+def get_submission(submission_id: str) -> Response:
+    # json.dumps so that an unfinished submission reads as the JSON string "Pending", which
+    # Chalice would otherwise send unquoted, as text.
+    view = public_view(get_evaluator().get(submission_id))
+    return Response(body=json.dumps(view), headers={"Content-Type": "application/json"})
 
 
 @app.route("/health", methods=["GET"])

@@ -1,0 +1,79 @@
+"""Shared fixtures: a real PostgreSQL database per test session, configuration, the sandbox."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import conninfo
+
+from chalicelib.config import Config, load_config
+from chalicelib.sandbox import Limits, NodeSandbox
+from infra.embedded import start_postgres
+from infra.migrate import apply_migrations
+
+# Values the service's environment holds in the tests; no run may ever show them (issue #3).
+FAKE_SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-key-6f1d2c",
+    "AWS_SESSION_TOKEN": "fake-session-token-9a7b3e",
+}
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server: TEST_DATABASE_URL's when set, else an embedded one (pgserver)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    server, url = start_postgres(tmp_path_factory.mktemp("pg") / "data")
+    yield url
+    server.cleanup()
+
+
+def create_database(server_url: str) -> str:
+    """A new, empty, migrated database on ``server_url``; returns its URL."""
+    name = f"evaluator_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = conninfo.make_conninfo(server_url, dbname=name)
+    apply_migrations(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> str:
+    return create_database(postgres_server_url)
+
+
+def make_config(**overrides: str) -> Config:
+    environ = {"DATABASE_URL": "", "AWS_DEFAULT_REGION": "us-east-1", "RETRY_DELAY_S": "1",
+               "WORKER_TIMEOUT_S": "8", "WORKER_BATCH_SIZE": "2"}
+    environ.update(overrides)
+    return load_config(environ)
+
+
+@pytest.fixture(scope="session")
+def config(database_url: str) -> Config:
+    return make_config(DATABASE_URL=database_url)
+
+
+@pytest.fixture(scope="session")
+def sandbox(config: Config, tmp_path_factory: pytest.TempPathFactory) -> NodeSandbox:
+    sandbox = NodeSandbox(config.node_path, config.harness_path,
+                          work_root=tmp_path_factory.mktemp("runs"))
+    sandbox.check()  # `make test` fetches the pinned Node; without it every run test would fail
+    return sandbox
+
+
+@pytest.fixture(scope="session")
+def limits(config: Config) -> Limits:
+    return Limits(config.time_limit_ms, config.memory_limit_mb, config.output_limit_bytes)
+
+
+@pytest.fixture
+def work_root(sandbox: NodeSandbox) -> Path:
+    return Path(str(sandbox.work_root))

@@ -1,0 +1,115 @@
+"""Configuration, the state machine and request validation: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from chalicelib.config import OPTIONS, Config, ConfigError, load_config
+from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
+from chalicelib.states import ABANDON, CLAIM, FINISH, STATUS_FOR_REASON, TERMINAL, Status, is_allowed
+from chalicelib.validation import parse_new_submission, parse_submission_id
+
+
+# ---- configuration ----------------------------------------------------------------------------
+def test_defaults_are_the_documented_safe_limits() -> None:
+    config = load_config({})
+    assert (config.time_limit_ms, config.output_limit_bytes, config.max_code_bytes) == (
+        2000, 1 << 20, 64 << 10)
+    assert config.max_receive_count == 5
+    assert config.database_url is None and config.aws_endpoint_url is None
+
+
+def test_visibility_timeout_is_derived_from_the_worker_timeout() -> None:
+    assert load_config({"WORKER_TIMEOUT_S": "30"}).visibility_timeout_s == 180
+
+
+def test_every_field_has_an_option() -> None:
+    assert set(OPTIONS) == set(Config.__dataclass_fields__)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TIME_LIMIT_MS", "fast"), ("MEMORY_LIMIT_MB", "0"), ("WORKER_BATCH_SIZE", "-1")])
+def test_bad_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config({name: value})
+
+
+def test_a_worker_timeout_too_short_for_a_batch_is_refused() -> None:
+    with pytest.raises(ConfigError, match="WORKER_TIMEOUT_S"):
+        load_config({"WORKER_TIMEOUT_S": "5", "WORKER_BATCH_SIZE": "5", "TIME_LIMIT_MS": "2000"})
+
+
+# ---- state machine ----------------------------------------------------------------------------
+def test_terminal_statuses_have_no_way_out() -> None:
+    for terminal in TERMINAL:
+        assert not any(is_allowed(terminal, target) for target in Status)
+
+
+@pytest.mark.parametrize(("source", "target"), [
+    (Status.PENDING, Status.RUNNING), (Status.RUNNING, Status.RUNNING),
+    (Status.RUNNING, Status.COMPLETED), (Status.RUNNING, Status.TIMEOUT),
+    (Status.RUNNING, Status.FAILED), (Status.PENDING, Status.FAILED)])
+def test_allowed_moves(source: Status, target: Status) -> None:
+    assert is_allowed(source, target)
+
+
+@pytest.mark.parametrize(("source", "target"), [
+    (Status.PENDING, Status.COMPLETED), (Status.PENDING, Status.TIMEOUT),
+    (Status.RUNNING, Status.PENDING)])
+def test_forbidden_moves(source: Status, target: Status) -> None:
+    assert not is_allowed(source, target)
+
+
+def test_every_run_reason_finishes_in_a_terminal_status() -> None:
+    assert set(STATUS_FOR_REASON.values()) <= TERMINAL
+    assert CLAIM.source_values == ["Pending", "Running"]
+    assert FINISH.source_values == ["Running"] and ABANDON.targets == {Status.FAILED}
+
+
+# ---- validation -------------------------------------------------------------------------------
+def body(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize("language", ["JavaScript", "javascript", "JAVASCRIPT", "js", "JS"])
+def test_language_spellings_are_accepted(language: str) -> None:
+    parsed = parse_new_submission(body(code="1", language=language), 100)
+    assert parsed.language == "JavaScript" and parsed.code == "1"
+
+
+def test_language_defaults_to_javascript() -> None:
+    assert parse_new_submission(body(code="1"), 100).language == "JavaScript"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (None, "JSON object"), (b"", "JSON object"), (b"{not json", "not valid JSON"),
+    (b"\xff\xfe", "not valid JSON"), (b"[1, 2]", "not an array"), (b'"code"', "not a string"),
+    (body(language="js"), "'code' is required"), (body(code=5), "must be a string, not a number"),
+    (body(code=None), "'code' is required"), (body(code="1", language="python"), "supported: JavaScript"),
+    (body(code="1", language=7), "unsupported language"), (body(code="a\x00b"), "NUL"),
+    (b'{"code": "\\ud800"}', "lone surrogate"),
+])
+def test_bad_bodies_are_explained(raw: bytes | None, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        parse_new_submission(raw, 100)
+
+
+def test_code_over_the_cap_is_too_large() -> None:
+    parse_new_submission(body(code="é" * 50), 100)  # exactly 100 bytes: fine
+    with pytest.raises(PayloadTooLarge, match="101 bytes; the limit is 100"):
+        parse_new_submission(body(code="é" * 50 + "x"), 100)
+
+
+def test_enormous_bodies_are_refused_before_parsing() -> None:
+    with pytest.raises(PayloadTooLarge):
+        parse_new_submission(b"{" + b" " * 10_000_000 + b"}", 100)
+
+
+def test_submission_ids_must_be_uuids() -> None:
+    sid = uuid.uuid4()
+    assert parse_submission_id(str(sid)) == sid
+    with pytest.raises(NotFound, match="ids are UUIDs"):
+        parse_submission_id("../etc/passwd")

@@ -1,0 +1,131 @@
+"""The sandbox driver runs programs in the real pinned Node and reports their outcome faithfully."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from chalicelib.sandbox import Limits, NodeSandbox
+from chalicelib.states import Reason, Status
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("2 + 2", "4"),
+    ('"a" + 1', "a1"),
+    ("let x = 1;", "undefined"),
+    ("const xs = [1, 'two', {three: 3}]; xs", "[ 1, 'two', { three: 3 } ]"),
+    ("10n ** 20n", "100000000000000000000n"),
+    ("null", "null"),
+    ("-0", "-0"),
+    ("new Map([['k', [1, 2]]])", "Map(1) { 'k' => [ 1, 2 ] }"),
+    ("class Point { constructor() { this.x = 1 } }; new Point()", "Point { x: 1 }"),
+    ("'héllo ✓ 🎉'", "héllo ✓ 🎉"),
+    ("function* g() { yield 1; yield 2 }; [...g()]", "[ 1, 2 ]"),
+    ("JSON.stringify({a: [1, {b: 2}]})", '{"a":[1,{"b":2}]}'),
+])
+def test_completion_value_is_shown_as_a_repl_would(sandbox: NodeSandbox, limits: Limits,
+                                                  code: str, expected: str) -> None:
+    outcome = sandbox.run(code, limits)
+    assert (outcome.reason, outcome.result, outcome.error) == (Reason.COMPLETED, expected, None)
+    assert outcome.status is Status.COMPLETED
+
+
+def test_console_output_is_captured_in_order(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run(
+        "console.log('one', 1, {a: [undefined]}); console.error('two'); console.info('three')",
+        limits)
+    assert outcome.stdout == "one 1 { a: [ undefined ] }\ntwo\nthree\n"
+    assert outcome.result == "undefined"
+
+
+def test_async_work_and_timers_finish_before_the_run_ends(sandbox: NodeSandbox,
+                                                         limits: Limits) -> None:
+    code = """
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    (async () => { await sleep(20); console.log('after timer'); })();
+    let ticks = 0;
+    const id = setInterval(() => { if (++ticks === 3) { clearInterval(id); console.log('ticks', ticks); } }, 5);
+    'sync part done'
+    """
+    outcome = sandbox.run(code, limits)
+    assert outcome.reason is Reason.COMPLETED
+    assert outcome.result == "sync part done"
+    assert sorted(outcome.stdout.splitlines()) == ["after timer", "ticks 3"]
+
+
+def test_uncaught_error_fails_with_message_and_stack(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run("console.log('before');\nfunction f() { throw new TypeError('bad') }\nf()",
+                          limits)
+    assert outcome.status is Status.FAILED and outcome.reason is Reason.ERROR
+    assert outcome.stdout == "before\n"
+    assert "TypeError: bad" in outcome.error
+    assert "at f (main.js:2:" in outcome.error
+    assert "harness.js" not in outcome.error and "node:" not in outcome.error
+
+
+def test_rejected_promise_fails_the_run(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run("(async () => { await null; throw new RangeError('later') })()", limits)
+    assert outcome.reason is Reason.ERROR
+    assert "RangeError: later" in outcome.error
+
+
+def test_thrown_non_error_is_described(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run("throw {code: 42}", limits)
+    assert outcome.reason is Reason.ERROR and outcome.error == "Uncaught { code: 42 }"
+
+
+def test_syntax_error_is_a_failure_not_a_crash(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run("let = ;", limits)
+    assert outcome.reason is Reason.ERROR
+    assert "SyntaxError" in outcome.error
+
+
+def test_infinite_loop_times_out_within_the_limit(sandbox: NodeSandbox) -> None:
+    outcome = sandbox.run("console.log('start'); while (true) {}", Limits(500, 256, 1 << 20))
+    assert outcome.status is Status.TIMEOUT and outcome.reason is Reason.TIME_LIMIT
+    assert outcome.stdout == "start\n"
+    assert 500 <= outcome.duration_ms < 1500
+    assert "500 ms" in outcome.error
+
+
+def test_heap_exhaustion_is_a_memory_failure(sandbox: NodeSandbox) -> None:
+    outcome = sandbox.run("const a = []; while (true) a.push(new Array(1e5).fill(1))",
+                          Limits(5000, 128, 1 << 20))
+    assert outcome.status is Status.FAILED and outcome.reason is Reason.MEMORY_LIMIT
+    assert "128 MiB" in outcome.error
+
+
+def test_output_is_capped_and_marked_truncated(sandbox: NodeSandbox) -> None:
+    outcome = sandbox.run("while (true) console.log('x'.repeat(99))", Limits(5000, 256, 10_000))
+    assert outcome.reason is Reason.OUTPUT_LIMIT and outcome.stdout_truncated
+    assert len(outcome.stdout.encode()) == 10_000
+
+
+def test_ordinary_output_below_the_cap_arrives_whole(sandbox: NodeSandbox, limits: Limits) -> None:
+    outcome = sandbox.run("for (let i = 0; i < 2000; i++) console.log(String(i).padStart(99, '.'))",
+                          limits)
+    assert outcome.reason is Reason.COMPLETED and not outcome.stdout_truncated
+    lines = outcome.stdout.splitlines()
+    assert len(lines) == 2000 and lines[-1].endswith("1999")
+
+
+def test_nul_in_output_is_replaced_so_postgres_can_store_it(sandbox: NodeSandbox,
+                                                           limits: Limits) -> None:
+    outcome = sandbox.run("console.log('a\\0b'); 'c\\0d'", limits)
+    assert outcome.stdout == "a\ufffdb\n" and outcome.result == "c\ufffdd"
+
+
+def test_each_run_gets_a_fresh_empty_directory_that_is_removed(sandbox: NodeSandbox,
+                                                               limits: Limits, work_root) -> None:
+    before = set(os.listdir(work_root))
+    sandbox.run("1", limits)
+    assert set(os.listdir(work_root)) == before
+
+
+def test_missing_runtime_is_reported_not_replaced(tmp_path) -> None:
+    from chalicelib.errors import SandboxUnavailable
+
+    missing = NodeSandbox(tmp_path / "no-node", tmp_path / "harness.js")
+    with pytest.raises(SandboxUnavailable, match="missing"):
+        missing.run("1", Limits(1000, 128, 1000))

@@ -29,13 +29,14 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 node: $(DEPS_STAMP)
 	$(PY) -m runner.node_runtime
 
-# LocalStack without Docker, in a virtualenv of its own: it pins Python 3.11-era dependencies.
+# LocalStack without Docker, in a virtualenv of its own (Python 3.11; newer releases need 3.12+).
+# pyOpenSSL 26 dropped X509.add_extensions, which LocalStack 4.13.1 calls to make its TLS cert.
 localstack: $(LOCALSTACK_STAMP)
 
 $(LOCALSTACK_STAMP):
 	test -x $(LOCALSTACK_VENV)/bin/python || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
 	$(LOCALSTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		'localstack-core[runtime]==4.13.1' 'cbor2<6'
+		'localstack-core[runtime]==4.13.1' 'cbor2<6' 'pyOpenSSL==25.3.0'
 	touch $@
 
 lint: $(DEPS_STAMP)

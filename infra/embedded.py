@@ -78,7 +78,8 @@ class MotoServer:
     def start(self, timeout_s: float = 30) -> MotoServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # Ctrl-C reaches the launcher, which stops this in order
         wait_for_http(self.url + "/moto-api/", timeout_s, self.process)
         return self
 

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class Stack:
     port: int
     data_dir: Path
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    poll_wait_s: int = 5
+    poll_wait_s: int = 2  # long-poll wait: returns at once on a message; bounds shutdown time
     backends: dict[str, str] = field(default_factory=dict)
     config: Config | None = None
     queues: QueueUrls | None = None
@@ -120,9 +121,12 @@ class Stack:
 
     def stop(self) -> None:
         """Stop taking work, let runs in flight finish, then stop the servers."""
-        grace = (self.config.time_limit_ms / 1000 + 5) if self.config else 5
+        grace_s = (self.config.time_limit_ms / 1000 + 5) if self.config else 5
+        deadline = time.monotonic() + grace_s + self.poll_wait_s
         for mapping in self._mappings:
-            mapping.stop(grace + self.poll_wait_s)
+            mapping.request_stop()
+        for mapping in self._mappings:
+            mapping.join(deadline)
         if self._server is not None:
             self._server.server.shutdown()
         if self._evaluator is not None:

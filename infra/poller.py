@@ -88,10 +88,12 @@ class LocalEventSourceMapping:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self, timeout_s: float) -> None:
-        """Stop polling; wait up to ``timeout_s`` for the invocations in flight to finish."""
+    def request_stop(self) -> None:
+        """Stop polling after the current receive; invocations in flight go on."""
         self._stopping.set()
-        deadline = time.monotonic() + timeout_s
+
+    def join(self, deadline: float) -> None:
+        """Wait, until ``deadline`` (monotonic), for the pollers to finish their last batch."""
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
 

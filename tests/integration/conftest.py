@@ -22,7 +22,10 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackS
     server.stop()
 
 
-@pytest.fixture(scope="session", params=["embedded", pytest.param("localstack", marks=pytest.mark.localstack)])
+BACKENDS = ["embedded", pytest.param("localstack", marks=pytest.mark.localstack)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 

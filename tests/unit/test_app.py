@@ -234,7 +234,7 @@ def test_dead_letter_marks_the_submission_failed_with_the_reason(client: Client,
     body = drain(aws, evaluator)[0]["Body"]
     assert run_worker(client, [body])["batchItemFailures"]
     assert run_worker(client, [body], "dead_letters") == {"batchItemFailures": []}
-    status, record = get(client, sid)
+    _, record = get(client, sid)
     assert (record["status"], record["reason"]) == ("Failed", "infrastructure")
     assert record["error"].startswith("Gave up after 5 delivery attempts")
     assert "result refused" in record["error"]

@@ -45,7 +45,9 @@ def test_async_work_and_timers_finish_before_the_run_ends(sandbox: NodeSandbox,
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     (async () => { await sleep(20); console.log('after timer'); })();
     let ticks = 0;
-    const id = setInterval(() => { if (++ticks === 3) { clearInterval(id); console.log('ticks', ticks); } }, 5);
+    const id = setInterval(() => {
+      if (++ticks === 3) { clearInterval(id); console.log('ticks', ticks); }
+    }, 5);
     'sync part done'
     """
     outcome = sandbox.run(code, limits)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pwd
 import resource
 import selectors
 import shutil
@@ -32,6 +33,14 @@ from chalicelib.states import STATUS_FOR_REASON, Reason, Status
 # V8 reserves about 560 MiB of address space that RLIMIT_DATA counts (its code range) before the
 # program allocates anything; measured on Node 26.12.1, which does not start below 563 MiB.
 NODE_RESERVED_DATA_MB = 640
+# The main thread's stack: room for deep recursion (about 150,000 plain frames); V8 is told half of
+# it, so that it throws RangeError well before the OS would kill the process.
+STACK_BYTES = 32 << 20
+# Tasks (processes and threads) the sandbox's user may have in all. Node needs about a dozen; child
+# processes are denied anyway, this caps a fork bomb if that layer ever fails. Not enforced for root,
+# which is why a root parent runs the program as ``nobody``.
+NPROC_LIMIT = 256
+UNPRIVILEGED_USER = "nobody"
 STDERR_CAP_BYTES = 64 * 1024
 READ_CHUNK = 64 * 1024
 OOM_MARKERS = (
@@ -40,7 +49,8 @@ OOM_MARKERS = (
     b"Reached heap limit",
     b"Allocation failed",
 )
-OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory")
+OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory",
+              "Invalid string length", "Invalid typed array length")
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,9 @@ class NodeSandbox:
         self.node_path = Path(node_path).absolute()
         self.harness_path = Path(harness_path).absolute()
         self.work_root = work_root
+        self.stack_bytes = _stack_bytes()
+        # Lambda runs us unprivileged already; as root (a container, CI) drop to ``nobody``.
+        self.run_as = _unprivileged_ids() if os.geteuid() == 0 else None
 
     def check(self) -> None:
         """Raise ``SandboxUnavailable`` unless the pinned runtime is in place."""
@@ -119,8 +132,10 @@ class NodeSandbox:
             "--frozen-intrinsics",
             "--no-addons",
             "--disable-proto=delete",
+            "--experimental-vm-modules",           # lets the harness answer import() in-realm
             "--disable-warning=ExperimentalWarning",
             f"--max-old-space-size={limits.memory_mb}",
+            f"--stack-size={self.stack_bytes // 2 // 1024}",
             str(self.harness_path),
             f"--result-fd={result_fd}",
             f"--output-limit={limits.output_bytes}",
@@ -134,6 +149,11 @@ class NodeSandbox:
         """
         self.check()
         workdir = tempfile.mkdtemp(prefix="evaluator-run-", dir=self.work_root)
+        identity: dict = {}
+        if self.run_as is not None:
+            uid, gid = self.run_as
+            os.chown(workdir, uid, gid)
+            identity = {"user": uid, "group": gid, "extra_groups": []}
         result_read, result_write = os.pipe()
         started = time.monotonic()
         try:
@@ -142,7 +162,7 @@ class NodeSandbox:
                     self.command(limits, result_write),
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
-                    preexec_fn=_rlimits(limits), close_fds=True,
+                    preexec_fn=_rlimits(limits, self.stack_bytes), close_fds=True, **identity,
                 )
             except OSError as exc:
                 raise SandboxUnavailable(f"could not start Node: {exc}") from exc
@@ -161,14 +181,27 @@ class NodeSandbox:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _rlimits(limits: Limits):
+def _unprivileged_ids() -> tuple[int, int]:
+    entry = pwd.getpwnam(UNPRIVILEGED_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _stack_bytes() -> int:
+    """STACK_BYTES, or less if the hard limit says so."""
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    return STACK_BYTES if hard == resource.RLIM_INFINITY else min(STACK_BYTES, hard)
+
+
+def _rlimits(limits: Limits, stack_bytes: int):
     """A pre-exec hook that sets the run's OS limits in the child, before Node starts."""
     data_bytes = (NODE_RESERVED_DATA_MB + limits.memory_mb) << 20
     settings = (
-        (resource.RLIMIT_DATA, data_bytes),
-        (resource.RLIMIT_FSIZE, 0),      # no file may grow, whatever slips past the permissions
+        (resource.RLIMIT_DATA, data_bytes),  # heap, ArrayBuffers and Wasm memory all count
+        (resource.RLIMIT_FSIZE, 0),          # no file may grow, whatever slips past the permissions
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_NOFILE, 64),
+        (resource.RLIMIT_NPROC, NPROC_LIMIT),
+        (resource.RLIMIT_STACK, stack_bytes),
     )
 
     def apply() -> None:

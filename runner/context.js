@@ -231,35 +231,52 @@
     const parts = [];
     let i = 0;
     if (typeof args[0] === 'string') {
-      const fmt = args[0];
       i = 1;
-      let head = '';
-      for (let p = 0; p < fmt.length; p++) {
-        const spec = fmt[p + 1];
-        if (fmt[p] !== '%' || args.length === 1 || spec === undefined) head += fmt[p];
-        else if (spec === '%') { head += '%'; p++; }
-        else if (i < args.length && 'sdifjoOc'.includes(spec)) { head += formatSpec(spec, args[i++]); p++; }
-        else head += '%';
-      }
-      parts.push(head);
+      parts.push(args.length === 1 ? args[0] : args[0].replace(/%[sdifjoOc%]/g, (spec) => {
+        if (spec === '%%') return '%';
+        return i < args.length ? formatSpec(spec[1], args[i++]) : spec;
+      }));
     }
     for (; i < args.length; i++) parts.push(typeof args[i] === 'string' ? args[i] : inspect(args[i]));
-    return parts.join(' ');
+    return parts.length === 1 ? parts[0] : parts.join(' ');
   }
 
   // ---- errors ---------------------------------------------------------------------------------
-  // Keep the program's own frames; drop the harness and Node internals, which say nothing to
-  // the user and would only advertise the host's layout.
-  function cleanStack(stack) {
-    return stack.split('\n')
-      .filter((line) => !/^\s+at .*(node:|evaluator:|harness\.js)/.test(line))
-      .join('\n');
+  // Stack traces are formatted here, by a fixed Error.prepareStackTrace: Node's default formatter
+  // is host code, and some errors (a Symbol as name) make it throw a host-realm TypeError into the
+  // program. Ours keeps the program's own frames and drops the harness and Node internals.
+  const INTERNAL_FILE = /^(node:|evaluator:)|harness\.js$/;
+
+  function errorHeader(error) {
+    if (error === null || (typeof error !== 'object' && typeof error !== 'function')) {
+      return String(error);
+    }
+    const name = error.name === undefined ? 'Error' : String(error.name);
+    const message = error.message === undefined ? '' : String(error.message);
+    return !name ? message : !message ? name : name + ': ' + message;
   }
+
+  function prepareStackTrace(error, callSites) {
+    let text;
+    try { text = errorHeader(error); } catch { text = 'Error'; }
+    for (const site of callSites) {
+      let file;
+      try { file = site.getFileName(); } catch { file = undefined; }
+      if (typeof file === 'string' && INTERNAL_FILE.test(file)) continue;
+      text += '\n    at ' + String(site);
+    }
+    return text;
+  }
+  Object.defineProperty(Error, 'prepareStackTrace', {
+    value: prepareStackTrace, writable: false, configurable: false, enumerable: false,
+  });
+  // Node looks the hook up as globalThis.Error.prepareStackTrace: keep that path fixed too.
+  Object.defineProperty(globalThis, 'Error', { writable: false, configurable: false });
 
   function errorText(err) {
     let stack;
     try { stack = err.stack; } catch { stack = undefined; }
-    if (typeof stack === 'string' && stack) return cleanStack(stack);
+    if (typeof stack === 'string' && stack) return stack;
     let name = 'Error';
     let message = '';
     try { name = String(err.name); message = String(err.message); } catch { /* unprintable */ }
@@ -289,7 +306,7 @@
   function print(args) {
     let text = formatArgs(args);
     if (groupIndent) text = groupIndent + text.split('\n').join('\n' + groupIndent);
-    hostWrite(text + '\n');
+    hostWrite(text); // the host adds the newline, without copying a huge string to do it
   }
   const console = {
     log: (...args) => print(args),
@@ -378,5 +395,7 @@
     }
   }
 
-  return { formatResult, describeError, fire };
+  const makeError = (message) => new Error(message);
+
+  return { formatResult, describeError, fire, makeError };
 })

@@ -44,11 +44,15 @@ function report(outcome) {
 
 // ---- the four host functions the context may call; they accept primitives only and never
 // throw into the context (a host-realm error would hand the program the host's constructors).
+
+// Print one line. A string of n characters has at least n UTF-8 bytes, so only the part that can
+// fit is ever copied: a 100 MB string costs the harness no more than the output cap.
 function hostWrite(text) {
   if (typeof text !== 'string') return;
   try {
-    const bytes = Buffer.from(text, 'utf8');
     const room = options.outputLimit - outputBytes;
+    const line = text.length < room ? text + '\n' : text.slice(0, room) + '\n';
+    const bytes = Buffer.from(line, 'utf8');
     if (bytes.length > room) {
       if (room > 0) fs.writeSync(1, bytes, 0, room);
       outputBytes = options.outputLimit;
@@ -104,7 +108,7 @@ function main() {
   const install = new vm.Script(installSource, { filename: 'evaluator:context' })
     .runInContext(context);
   const sandbox = install(hostWrite, hostSchedule, hostCancel, hostFail);
-  const { formatResult, describeError } = sandbox;
+  const { formatResult, describeError, makeError } = sandbox;
   fire = sandbox.fire;
 
   process.on('uncaughtException', () => report({ reason: 'error', error: 'Uncaught exception' }));
@@ -112,7 +116,14 @@ function main() {
 
   let script;
   try {
-    script = new vm.Script(code, { filename: USER_FILENAME });
+    script = new vm.Script(code, {
+      filename: USER_FILENAME,
+      // Without this hook Node rejects import() with a host-realm error; reject with one of the
+      // program's own realm instead, so no host object ever reaches it.
+      importModuleDynamically: () => {
+        throw makeError('import() is not available: programs run without modules');
+      },
+    });
   } catch (err) {
     report({ reason: 'error', error: syntaxErrorText(err) });
     return;

@@ -50,7 +50,7 @@ OOM_MARKERS = (
     b"Allocation failed",
 )
 OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory",
-              "Invalid string length", "Invalid typed array length")
+              "Failed to allocate memory", "Invalid string length", "Invalid typed array length")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
 // strings and numbers cross to the host, through the four host functions handed to `install`.
 //
 // This file is read as text by harness.js and evaluated in the fresh context; it must be a single
-// function expression and must not use anything but the ECMAScript built-ins.
+// function expression and must not use anything but the ECMAScript built-ins. Each host function
+// returns '' or a failure message, which `host` turns into an error of this realm.
 (function install(hostWrite, hostSchedule, hostCancel, hostFail) {
   'use strict';
 
@@ -17,6 +18,10 @@
   const hasOwn = Object.prototype.hasOwnProperty;
   const fnToString = Function.prototype.toString;
   const call = (fn, self, ...args) => Reflect.apply(fn, self, args);
+  const host = (fn, ...args) => {
+    const failure = fn(...args);
+    if (failure) throw new RangeError(String(failure));
+  };
   const unbox = {
     Symbol: Symbol.prototype.valueOf, Number: Number.prototype.valueOf,
     String: String.prototype.valueOf, Boolean: Boolean.prototype.valueOf,
@@ -296,7 +301,7 @@
   }
 
   function fail(err) {
-    hostFail(describeError(err));
+    host(hostFail, describeError(err));
   }
 
   // ---- console ----------------------------------------------------------------------------
@@ -306,7 +311,7 @@
   function print(args) {
     let text = formatArgs(args);
     if (groupIndent) text = groupIndent + text.split('\n').join('\n' + groupIndent);
-    hostWrite(text); // the host adds the newline, without copying a huge string to do it
+    host(hostWrite, text); // the host adds the newline, without copying a huge string to do it
   }
   const console = {
     log: (...args) => print(args),
@@ -349,11 +354,11 @@
     let ms = Number(delay);
     if (!(ms >= 1 && ms <= 2147483647)) ms = 1;
     timers.set(id, { callback, args, repeat });
-    hostSchedule(id, Math.trunc(ms), repeat);
+    host(hostSchedule, id, Math.trunc(ms), repeat);
     return id;
   }
   function removeTimer(id) {
-    if (typeof id === 'number' && timers.delete(id)) hostCancel(id);
+    if (typeof id === 'number' && timers.delete(id)) host(hostCancel, id);
   }
   function fire(id) {
     const timer = timers.get(id);
@@ -381,6 +386,11 @@
       Promise.resolve().then(() => callback());
     },
   };
+  // Node answers these two from host code (its fetch-based streaming compiler). Wasm compilation
+  // is disabled in this context anyway; remove the door rather than rely on V8 refusing first.
+  delete WebAssembly.compileStreaming;
+  delete WebAssembly.instantiateStreaming;
+
   for (const key of Reflect.ownKeys(globals)) {
     Object.defineProperty(globalThis, key, {
       value: globals[key], writable: true, configurable: true, enumerable: false,

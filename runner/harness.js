@@ -42,35 +42,47 @@ function report(outcome) {
   process.exit(0);
 }
 
-// ---- the four host functions the context may call; they accept primitives only and never
-// throw into the context (a host-realm error would hand the program the host's constructors).
+// ---- the four host functions the context may call. They accept primitives only, and never
+// throw into the context (a host-realm error would hand the program the host's constructors):
+// `guarded` turns any failure, a stack overflow included, into a message string that the
+// context turns into an error of its own realm.
+function guarded(fn) {
+  return (...args) => {
+    try {
+      fn(...args);
+      return '';
+    } catch (err) {
+      try {
+        if (err && err.code === 'EPIPE') process.exit(0); // the driver stopped reading
+        return typeof err.message === 'string' ? err.message : 'host call failed';
+      } catch {
+        return 'host call failed';
+      }
+    }
+  };
+}
 
 // Print one line. A string of n characters has at least n UTF-8 bytes, so only the part that can
 // fit is ever copied: a 100 MB string costs the harness no more than the output cap.
-function hostWrite(text) {
+function write(text) {
   if (typeof text !== 'string') return;
-  try {
-    const room = options.outputLimit - outputBytes;
-    const line = text.length < room ? text + '\n' : text.slice(0, room) + '\n';
-    const bytes = Buffer.from(line, 'utf8');
-    if (bytes.length > room) {
-      if (room > 0) fs.writeSync(1, bytes, 0, room);
-      outputBytes = options.outputLimit;
-      report({ reason: 'output_limit' });
-      return;
-    }
-    fs.writeSync(1, bytes);
-    outputBytes += bytes.length;
-  } catch {
-    // The reader went away: the driver has decided the outcome already.
-    process.exit(0);
+  const room = options.outputLimit - outputBytes;
+  const line = text.length < room ? text + '\n' : text.slice(0, room) + '\n';
+  const bytes = Buffer.from(line, 'utf8');
+  if (bytes.length > room) {
+    if (room > 0) fs.writeSync(1, bytes, 0, room);
+    outputBytes = options.outputLimit;
+    report({ reason: 'output_limit' });
+    return;
   }
+  fs.writeSync(1, bytes);
+  outputBytes += bytes.length;
 }
 
 const hostTimers = new Map();
 let fire = null;
 
-function hostSchedule(id, delay, repeat) {
+function schedule(id, delay, repeat) {
   if (typeof id !== 'number' || typeof delay !== 'number') return;
   const callback = () => {
     if (!repeat) hostTimers.delete(id);
@@ -79,7 +91,7 @@ function hostSchedule(id, delay, repeat) {
   hostTimers.set(id, repeat ? setInterval(callback, delay) : setTimeout(callback, delay));
 }
 
-function hostCancel(id) {
+function cancel(id) {
   const handle = hostTimers.get(id);
   if (handle === undefined) return;
   hostTimers.delete(id);
@@ -107,7 +119,7 @@ function main() {
   const installSource = fs.readFileSync(path.join(__dirname, 'context.js'), 'utf8');
   const install = new vm.Script(installSource, { filename: 'evaluator:context' })
     .runInContext(context);
-  const sandbox = install(hostWrite, hostSchedule, hostCancel, hostFail);
+  const sandbox = install(guarded(write), guarded(schedule), guarded(cancel), guarded(hostFail));
   const { formatResult, describeError, makeError } = sandbox;
   fire = sandbox.fire;
 

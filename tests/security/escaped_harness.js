@@ -1,0 +1,22 @@
+'use strict';
+// A stand-in for a program that has ALREADY escaped the V8 context: it runs with the host's full
+// `require` and `process`, launched by the real driver with the real flags, limits, user and
+// environment. Tests use it to show that the layers below the context still hold on their own.
+const fs = require('node:fs');
+const vm = require('node:vm');
+
+const arg = process.argv.find((a) => a.startsWith('--result-fd='));
+const resultFd = Number(arg.split('=')[1]);
+const report = (outcome) => {
+  fs.writeSync(resultFd, JSON.stringify(outcome) + '\n');
+  process.exit(0);
+};
+const fail = (err) => report({ reason: 'error', error: String((err && err.stack) || err) });
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+globalThis.require = require;
+const value = vm.runInThisContext(fs.readFileSync(0, 'utf8'), { filename: 'escaped.js' });
+Promise.resolve(value).then((v) => report({
+  reason: 'completed', result: typeof v === 'string' ? v : JSON.stringify(v),
+}), fail);

@@ -1,0 +1,74 @@
+"""Through the real service: the published vm2 escapes and the host-realm error tricks from
+SANDBOX.md, each as its own program. None may reach the host's process; some exhaust the stack on
+purpose and may run into the time limit, which is a fine outcome."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.stack import RunningStack
+from tests.security.attacks import REPORT, VM2_PROOFS
+from tests.security.conftest import ESCAPED, run_all
+
+TRICKS = {
+    "this.constructor.constructor": REPORT + "reached('this', this.constructor.constructor)",
+    "dynamic import() error": REPORT + """
+import('child_process').then(() => console.log('ESCAPED import'),
+  (e) => { console.log('realm ' + (e instanceof Error)); reached('import', e.constructor.constructor); })""",
+    "Symbol-named error": REPORT + """
+const e = new Error('x'); e.name = Symbol('s');
+try { console.log('stack ' + typeof e.stack); } catch (x) { reached('symbol', x.constructor.constructor); }""",
+    "Promise species": REPORT + """
+class P extends Promise { static get [Symbol.species]() { return function (executor) {
+  executor(() => {}, (e) => reached('species', e.constructor.constructor)); }; } }
+P.reject(new Error('x')).then(() => {}).catch(() => {});""",
+    "Proxy traps on host calls": REPORT + """
+const trap = new Proxy(function () {}, { apply(t, self, args) {
+  for (const a of args) if (a && a.constructor) reached('apply arg', a.constructor.constructor);
+  if (self && self.constructor) reached('apply this', self.constructor.constructor); } });
+setTimeout(trap, 1); queueMicrotask(trap); console.log(new Proxy({}, { get: (t, k) => trap }));""",
+    "Error.prepareStackTrace": REPORT + """
+try { Error.prepareStackTrace = (e, sites) => sites.map((s) => s.getThis()); } catch (x) {}
+const frames = new Error().stack;
+console.log('stack is ' + typeof frames);
+Error.captureStackTrace({});""",
+    "callee.caller from a host call": REPORT + """
+setTimeout(function cb() { try { const c = cb.caller; if (c) reached('caller', c.constructor); } catch (e) {} }, 1);
+const o = { get x() { try { return arguments.callee.caller; } catch (e) { return null; } } };
+console.log(typeof o.x);""",
+    "custom inspect hook": REPORT + """
+console.log({ [Symbol.for('nodejs.util.inspect.custom')](d, o, inspect) {
+  console.log('ESCAPED hook called'); reached('inspect', inspect.constructor); } });""",
+    "getters run while an error is formatted": REPORT + """
+throw { get stack() { reached('getter', this.constructor.constructor); return 'x'; },
+        get message() { return 'm'; } }""",
+    "globalThis holds no host object": """
+for (const k of Reflect.ownKeys(globalThis)) {
+  const v = globalThis[k];
+  if (v && (typeof v === 'object' || typeof v === 'function') && ('pid' in v || 'binding' in v))
+    console.log('ESCAPED ' + String(k));
+}
+Reflect.ownKeys(globalThis).length""",
+}
+
+
+@pytest.fixture(scope="module")
+def records(service: RunningStack) -> dict[str, dict]:
+    return run_all(service, {**TRICKS, **VM2_PROOFS})
+
+
+@pytest.mark.parametrize("name", list(TRICKS) + list(VM2_PROOFS))
+def test_the_escape_fails(records: dict[str, dict], name: str) -> None:
+    record = records[name]
+    output = record["stdout"] + str(record["result"]) + str(record["error"])
+    assert ESCAPED not in output, record
+    assert "pid" not in record["stdout"]
+
+
+def test_dynamic_import_is_refused_with_an_error_of_the_programs_own_realm(
+        records: dict[str, dict]) -> None:
+    assert "realm true" in records["dynamic import() error"]["stdout"]
+
+
+def test_stack_formatting_cannot_be_replaced(records: dict[str, dict]) -> None:
+    assert "stack is string" in records["Error.prepareStackTrace"]["stdout"]

@@ -10,7 +10,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 NODE := .cache/node/bin/node
 
-.PHONY: run test install node localstack lint clean
+.PHONY: run test install node layer localstack lint clean
 
 run: install
 	$(PY) -m infra.local_stack
@@ -28,6 +28,10 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 
 node: $(DEPS_STAMP)
 	$(PY) -m runner.node_runtime
+
+# The Lambda layer: bin/node + the harness, zipped to build/node-layer.zip.
+layer: node
+	$(PY) -m runner.layer
 
 # LocalStack without Docker, in a virtualenv of its own (Python 3.11; newer releases need 3.12+).
 # pyOpenSSL 26 dropped X509.add_extensions, which LocalStack 4.13.1 calls to make its TLS cert.

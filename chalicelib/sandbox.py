@@ -121,6 +121,18 @@ class NodeSandbox:
         if not self.harness_path.is_file():
             raise SandboxUnavailable(f"the harness is missing at {self.harness_path}")
 
+    def self_test(self) -> None:
+        """Run one trivial program end to end; raise ``SandboxUnavailable`` with the reason if it
+        does not come back right (for instance: the unprivileged user cannot reach the binary)."""
+        try:
+            outcome = self.run("20 + 22", Limits(time_ms=5000, memory_mb=64, output_bytes=1024))
+        except OSError as exc:
+            raise SandboxUnavailable(f"the sandbox self-test could not run: {exc}") from exc
+        if outcome.result != "42":
+            who = f" as uid {self.run_as[0]}" if self.run_as else ""
+            raise SandboxUnavailable(
+                f"the sandbox self-test failed{who}: {outcome.reason.value}: {outcome.error}")
+
     def command(self, limits: Limits, result_fd: int) -> list[str]:
         """The exact command line of one run."""
         context_file = self.harness_path.with_name("context.js")
@@ -165,7 +177,9 @@ class NodeSandbox:
                     preexec_fn=_rlimits(limits, self.stack_bytes), close_fds=True, **identity,
                 )
             except OSError as exc:
-                raise SandboxUnavailable(f"could not start Node: {exc}") from exc
+                who = (f" as the unprivileged user (uid {self.run_as[0]}), which needs to reach "
+                       "the binary and the harness") if self.run_as else ""
+                raise SandboxUnavailable(f"could not start Node{who}: {exc}") from exc
             finally:
                 os.close(result_write)
             try:

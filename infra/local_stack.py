@@ -69,7 +69,7 @@ class Stack:
         self.queues = ensure_queues(create_sqs_client(config.aws_region, config.aws_endpoint_url),
                                     config)
         self._evaluator = resources.build_evaluator(config)
-        self._evaluator.sandbox.check()
+        self._evaluator.sandbox.self_test()
         resources.install(self._evaluator)
         app = self._start_http()
         self._start_pollers(app, config)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import logs
 from chalicelib.errors import ClientError, InfrastructureError
@@ -93,9 +94,17 @@ def _batch_response(failed_ids: list[str]) -> dict[str, Any]:
 @app.on_sqs_message(queue=CONFIG.queue_name, batch_size=CONFIG.batch_size,
                     maximum_concurrency=max(2, CONFIG.worker_concurrency))
 def run_submissions(event: Any) -> dict[str, Any]:
-    return _batch_response(get_evaluator().process_batch(_records(event)))
+    # A claim lasts as long as this invocation can: its remaining time, from Lambda itself.
+    lease_s = max(1, math.ceil(event.context.get_remaining_time_in_millis() / 1000))
+    return _batch_response(get_evaluator().process_batch(_records(event), lease_s))
 
 
 @app.on_sqs_message(queue=CONFIG.dlq_name, batch_size=CONFIG.batch_size)
 def dead_letters(event: Any) -> dict[str, Any]:
     return _batch_response(get_evaluator().process_dead_letters(_records(event)))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep(event: Any) -> dict[str, int]:
+    result = get_evaluator().sweep()
+    return {"requeued": len(result.requeued), "abandoned": len(result.abandoned)}

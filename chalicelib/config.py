@@ -76,12 +76,22 @@ OPTIONS: dict[str, Option] = {
     "max_receive_count": Option(
         "MAX_RECEIVE_COUNT", "5", _positive_int, "Deliveries of a message before the DLQ."),
     "retry_delay_s": Option(
-        "RETRY_DELAY_S", "5", _positive_int,
+        "RETRY_DELAY_S", "10", _positive_int,
         "First delay before an infrastructure failure is retried; doubles per attempt."),
+    "requeue_after_s": Option(
+        "REQUEUE_AFTER_S", "300", _positive_int,
+        "The sweeper re-sends a submission that made no progress for this long."),
+    "sweep_interval_s": Option(
+        "SWEEP_INTERVAL_S", "60", _positive_int,
+        "How often the local stack runs the sweeper (deployed: every minute)."),
+    "sweep_batch": Option("SWEEP_BATCH", "500", _positive_int, "Most submissions one sweep handles."),
     "batch_size": Option("WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per invocation."),
     "worker_concurrency": Option(
         "WORKER_CONCURRENCY", "2", _positive_int, "Concurrent worker invocations (local poller)."),
     "db_pool_size": Option("DB_POOL_SIZE", "4", _positive_int, "Largest database connection pool."),
+    "db_timeout_s": Option(
+        "DB_TIMEOUT_S", "3", _positive_int,
+        "How long a request waits for a database connection before answering 503."),
     "node_path": Option("NODE_BINARY", _default_node, str, "The pinned Node binary that runs user code."),
     "harness_path": Option("HARNESS_PATH", _default_harness, str, "runner/harness.js."),
     "log_level": Option("LOG_LEVEL", "INFO", str.upper, "Python logging level."),
@@ -104,9 +114,13 @@ class Config:
     worker_timeout_s: int
     max_receive_count: int
     retry_delay_s: int
+    requeue_after_s: int
+    sweep_interval_s: int
+    sweep_batch: int
     batch_size: int
     worker_concurrency: int
     db_pool_size: int
+    db_timeout_s: int
     node_path: str
     harness_path: str
     log_level: str
@@ -114,12 +128,12 @@ class Config:
     @property
     def visibility_timeout_s(self) -> int:
         """SQS visibility timeout: six times the worker timeout, as AWS advises for Lambda."""
-        return 6 * self.worker_timeout_s
+        return visibility_timeout_for(self.worker_timeout_s)
 
-    @property
-    def lease_s(self) -> int:
-        """How long a claimed submission belongs to its worker: the worker cannot outlive it."""
-        return self.worker_timeout_s
+
+def visibility_timeout_for(worker_timeout_s: int) -> int:
+    """The one rule tying the queue to the worker: visibility = 6 x the worker's timeout."""
+    return 6 * worker_timeout_s
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:

@@ -32,7 +32,8 @@ def build_evaluator(config: Config) -> Evaluator:
     """Everything the handlers need, from ``config``."""
     if not config.database_url:
         raise ConfigError("DATABASE_URL is not set (the local launcher sets it for you)")
-    store = SubmissionStore(create_pool(config.database_url, config.db_pool_size))
+    store = SubmissionStore(create_pool(config.database_url, config.db_pool_size,
+                                        config.db_timeout_s))
     client = create_sqs_client(config.aws_region, config.aws_endpoint_url)
     queue = SubmissionQueue(client, config.queue_name)
     sandbox = NodeSandbox(config.node_path, config.harness_path)

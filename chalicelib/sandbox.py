@@ -14,6 +14,7 @@ Layers, outermost first (SANDBOX.md says which attack each one stops):
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import pwd
@@ -195,6 +196,16 @@ class NodeSandbox:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: have the kernel SIGKILL it when the thread that started it
+    dies, so that a worker killed mid-run leaves no program running without its time limit."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _unprivileged_ids() -> tuple[int, int]:
     entry = pwd.getpwnam(UNPRIVILEGED_USER)
     return entry.pw_uid, entry.pw_gid
@@ -221,6 +232,7 @@ def _rlimits(limits: Limits, stack_bytes: int):
     def apply() -> None:
         for limit, value in settings:
             resource.setrlimit(limit, (value, value))
+        die_with_parent()
 
     return apply
 

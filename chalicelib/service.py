@@ -7,6 +7,7 @@ about Chalice. Dependencies (store, queue, sandbox, config) are passed in.
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ from chalicelib.errors import InfrastructureError, NotFound
 from chalicelib.logs import get_logger
 from chalicelib.queue import SubmissionQueue, parse_message_body
 from chalicelib.sandbox import Limits, NodeSandbox
-from chalicelib.store import Submission, SubmissionStore
+from chalicelib.store import Submission, SubmissionStore, SweepResult
 from chalicelib.validation import parse_new_submission, parse_submission_id
 
 api_log = get_logger("api")
 worker_log = get_logger("worker")
 dlq_log = get_logger("dlq")
+sweep_log = get_logger("sweeper")
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,15 @@ class Evaluator:
         return found
 
     # ---- worker ---------------------------------------------------------------------------
-    def process_batch(self, records: Iterable[QueueRecord]) -> list[str]:
+    def process_batch(self, records: Iterable[QueueRecord], lease_s: int) -> list[str]:
         """Run each record's submission; return the message ids that must be delivered again.
 
-        A failed record is pushed back with a back-off (``RetryLater``'s delay, or exponential
-        for infrastructure failures); the others in the batch are acknowledged.
+        ``lease_s`` is how long a claim holds: the invocation's remaining time (the worker cannot
+        outlive it). A failed record is pushed back with a back-off (``RetryLater``'s delay, or
+        exponential for infrastructure failures); the others in the batch are acknowledged.
         """
-        failures = _each_record(records, self._process_one, self.backoff_s, worker_log)
+        failures = _each_record(records, functools.partial(self._process_one, lease_s=lease_s),
+                                self.backoff_s, worker_log)
         for record, delay_s in failures:
             try:
                 self.queue.retry_after(record.receipt_handle, delay_s)
@@ -140,16 +144,16 @@ class Evaluator:
         return min(self.config.retry_delay_s * 2 ** max(receive_count - 1, 0),
                    self.config.visibility_timeout_s)
 
-    def _process_one(self, record: QueueRecord) -> None:
+    def _process_one(self, record: QueueRecord, lease_s: int) -> None:
         submission_id = parse_message_body(record.body)
         if submission_id is None:
             worker_log.error("malformed_message_dropped", extra={
                 "message_id": record.message_id, "body": record.body[:200]})
             return
         sid = str(submission_id)
-        claimed = self.store.claim(submission_id, self.config.lease_s)
+        claimed = self.store.claim(submission_id, lease_s)
         if claimed is None:
-            self._explain_unclaimed(submission_id, record)
+            self._explain_unclaimed(submission_id, record, lease_s)
             return
         worker_log.info("run_started", extra={"submission_id": sid, "attempt": claimed.attempts,
                                               "message_id": record.message_id})
@@ -163,7 +167,8 @@ class Evaluator:
             "submission_id": sid, "status": outcome.status.value, "reason": outcome.reason.value,
             "duration_ms": outcome.duration_ms})
 
-    def _explain_unclaimed(self, submission_id: uuid.UUID, record: QueueRecord) -> None:
+    def _explain_unclaimed(self, submission_id: uuid.UUID, record: QueueRecord,
+                           lease_s: int) -> None:
         current = self.store.get(submission_id)
         sid = str(submission_id)
         if current is None:
@@ -176,10 +181,10 @@ class Evaluator:
         else:
             # Another worker holds a live lease. Do not drop the message: if that worker dies,
             # this delivery is what finishes the job once the lease runs out.
-            delay = self.config.lease_s
+            delay = lease_s
             if current.lease_until is not None:
                 remaining = (current.lease_until - datetime.now(UTC)).total_seconds()
-                delay = max(1, min(int(remaining) + 1, self.config.lease_s))
+                delay = max(1, min(int(remaining) + 1, self.config.visibility_timeout_s))
             worker_log.info("held_by_another_worker", extra={
                 "submission_id": sid, "retry_in_s": delay, "message_id": record.message_id})
             raise RetryLater("held by another worker", delay)
@@ -214,6 +219,26 @@ class Evaluator:
             dlq_log.error("submission_abandoned", extra=extra)
         else:
             dlq_log.info("dead_letter_ignored_finished_or_running", extra=extra)
+
+
+    # ---- sweeper ---------------------------------------------------------------------------
+    def sweep(self) -> SweepResult:
+        """Bring back what the queue lost: re-send stale Pending and Running submissions, and fail
+        Running ones whose workers died with every attempt used. Safe beside workers and other
+        sweeps (rows are locked, transitions are conditional); a duplicate message is harmless."""
+        why = (f"Gave up after {self.config.max_receive_count} attempts: the worker stopped "
+               "without a result each time (it crashed or ran out of time)")
+        result = self.store.sweep(self.config.requeue_after_s, self.config.sweep_batch,
+                                  self.config.max_receive_count, self.queue.send, why)
+        for sid in result.requeued:
+            sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})
+        for sid in result.abandoned:
+            sweep_log.error("submission_abandoned", extra={"submission_id": str(sid)})
+        if result.error:
+            sweep_log.error("sweep_stopped", extra={"error": result.error})
+        sweep_log.info("sweep_done", extra={"requeued": len(result.requeued),
+                                            "abandoned": len(result.abandoned)})
+        return result
 
 
 def _each_record(records: Iterable[QueueRecord], handle: Callable[[QueueRecord], None],

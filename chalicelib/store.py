@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -18,7 +18,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from chalicelib.errors import StoreUnavailable
+from chalicelib.errors import InfrastructureError, StoreUnavailable
 from chalicelib.sandbox import RunOutcome
 from chalicelib.states import ABANDON, CLAIM, FINISH, Reason, Status
 
@@ -52,6 +52,18 @@ class Submission:
 
 
 COLUMNS = ", ".join(Submission.__dataclass_fields__)
+# A Pending submission with no message yet is left alone this long: its API call may still be
+# sending it.
+FRESH_SUBMISSION_S = 10
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    requeued: list[uuid.UUID] = field(default_factory=list)
+    abandoned: list[uuid.UUID] = field(default_factory=list)
+    error: str | None = None
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,15 +82,16 @@ def _translated(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def create_pool(database_url: str, max_size: int) -> ConnectionPool:
-    """A pool that checks a connection before lending it, so one that died idle is replaced."""
+def create_pool(database_url: str, max_size: int, timeout_s: float = 3.0) -> ConnectionPool:
+    """A pool that checks a connection before lending it, so one that died idle is replaced.
+    ``timeout_s`` bounds the wait for a connection: how long a caller waits for a 503."""
     return ConnectionPool(
         database_url,
         min_size=1,
         max_size=max_size,
         kwargs={"autocommit": True},
         check=ConnectionPool.check_connection,
-        timeout=5.0,
+        timeout=timeout_s,
         open=True,
         name="evaluator",
     )
@@ -163,12 +176,57 @@ class SubmissionStore:
         """Pending or Running (not held by a live lease) -> Failed, with ``why`` and the last
         infrastructure error. False if it is terminal, unknown or still being run."""
         with self.pool.connection() as conn:
-            cur = conn.execute(
-                "UPDATE submissions SET status = %s, reason = %s,"
-                " error = %s || coalesce(': ' || last_error, ''), lease_until = NULL,"
-                " finished_at = now(), updated_at = now()"
-                " WHERE submission_id = %s AND status = ANY(%s)"
-                " AND (lease_until IS NULL OR lease_until <= now())",
-                (Status.FAILED, Reason.INFRASTRUCTURE, why, submission_id,
-                 ABANDON.source_values))
-            return cur.rowcount == 1
+            return _abandon(conn, submission_id, why)
+
+    @_translated
+    def sweep(self, stale_after_s: int, limit: int, max_attempts: int,
+              resend: Callable[[uuid.UUID], str], why: str) -> SweepResult:
+        """Find unfinished submissions that made no progress for ``stale_after_s`` and either
+        re-send them (``resend`` returns the new MessageId) or, for a Running one that has used
+        ``max_attempts``, abandon it as Failed with ``why``.
+
+        Stale means: Pending whose message was never sent (and that is not brand new) or was sent
+        ``stale_after_s`` ago; Running whose lease ran out ``stale_after_s`` ago and that was not
+        re-sent since. Rows are locked (``SKIP LOCKED``) for the duration, so concurrent sweeps
+        share the work and workers never see a half-done change. If ``resend`` fails, the sweep
+        stops there and keeps what it did.
+        """
+        result = SweepResult()
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT submission_id, status, attempts FROM submissions"
+                " WHERE status = ANY(%(unfinished)s)"
+                " AND (queued_at IS NULL OR queued_at < now() - make_interval(secs => %(stale)s))"
+                " AND CASE WHEN status = %(pending)s"
+                "      THEN queued_at IS NOT NULL OR created_at < now() - make_interval(secs => %(fresh)s)"
+                "      ELSE lease_until < now() - make_interval(secs => %(stale)s) END"
+                " ORDER BY updated_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
+                {"unfinished": ABANDON.source_values, "stale": stale_after_s,
+                 "pending": Status.PENDING, "fresh": FRESH_SUBMISSION_S, "limit": limit},
+            ).fetchall()
+            for submission_id, status, attempts in rows:
+                if status == Status.RUNNING and attempts >= max_attempts:
+                    if _abandon(conn, submission_id, why):
+                        result.abandoned.append(submission_id)
+                    continue
+                try:
+                    job_id = resend(submission_id)
+                except InfrastructureError as exc:
+                    result.error = str(exc)
+                    break
+                conn.execute(
+                    "UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
+                    " WHERE submission_id = %s", (job_id, submission_id))
+                result.requeued.append(submission_id)
+        return result
+
+
+def _abandon(conn: psycopg.Connection, submission_id: uuid.UUID, why: str) -> bool:
+    cur = conn.execute(
+        "UPDATE submissions SET status = %s, reason = %s,"
+        " error = %s || coalesce(': ' || last_error, ''), lease_until = NULL,"
+        " finished_at = now(), updated_at = now()"
+        " WHERE submission_id = %s AND status = ANY(%s)"
+        " AND (lease_until IS NULL OR lease_until <= now())",
+        (Status.FAILED, Reason.INFRASTRUCTURE, why, submission_id, ABANDON.source_values))
+    return cur.rowcount == 1

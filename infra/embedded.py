@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from chalicelib.logs import get_logger
+from chalicelib.sandbox import die_with_parent
 
 log = get_logger("launcher")
 
@@ -79,9 +80,14 @@ class MotoServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)  # Ctrl-C reaches the launcher, which stops this in order
+            start_new_session=True,  # Ctrl-C reaches the launcher, which stops this in order
+            preexec_fn=die_with_parent)  # and a killed launcher leaves no endpoint behind
         wait_for_http(self.url + "/moto-api/", timeout_s, self.process)
         return self
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from botocore.config import Config as BotoConfig
+from chalice.app import CloudWatchEventConfig, SQSEventConfig
 
 from chalicelib import logs, resources
 from chalicelib.config import PROJECT_ROOT, Config, load_config
 from chalicelib.queue import create_sqs_client
 from infra.embedded import MotoServer, port_is_free, start_postgres
 from infra.migrate import apply_migrations
-from infra.poller import LocalEventSourceMapping
+from infra.poller import LocalEventSourceMapping, LocalSchedule, Loops
 from infra.queues import QueueUrls, ensure_queues
 
 log = logs.get_logger("launcher")
@@ -51,8 +52,9 @@ class Stack:
     _pg: Any = None
     _moto: MotoServer | None = None
     _server: Any = None
-    _mappings: list[LocalEventSourceMapping] = field(default_factory=list)
+    _loops: list[Loops] = field(default_factory=list)
     _evaluator: Any = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def api_url(self) -> str:
@@ -72,7 +74,9 @@ class Stack:
         self._evaluator.sandbox.self_test()
         resources.install(self._evaluator)
         app = self._start_http()
-        self._start_pollers(app, config)
+        self._start_event_sources(app, config)
+        if self._moto is not None:
+            threading.Thread(target=self._keep_sqs_up, name="sqs-supervisor", daemon=True).start()
 
     def _start_backends(self) -> None:
         if self.environ.get("DATABASE_URL"):
@@ -102,7 +106,9 @@ class Stack:
         threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True).start()
         return app
 
-    def _start_pollers(self, app: Any, config: Config) -> None:
+    def _start_event_sources(self, app: Any, config: Config) -> None:
+        """What AWS would wire to app.py's handlers: an event source mapping per SQS handler,
+        a schedule per scheduled one."""
         assert self.queues is not None
         by_name = {config.queue_name: (self.queues.queue_url, self.queues.queue_arn),
                    config.dlq_name: (self.queues.dlq_url, self.queues.dlq_arn)}
@@ -110,23 +116,49 @@ class Stack:
             connect_timeout=2, read_timeout=self.poll_wait_s + 10, retries={"max_attempts": 1},
             max_pool_connections=32))
         for source in app.event_sources:
-            url, arn = by_name[source.queue]
-            mapping = LocalEventSourceMapping(
-                poll_client, url, arn, app.handler_map[source.name],
-                function_name=source.name, batch_size=source.batch_size,
-                concurrency=config.worker_concurrency, region=config.aws_region,
-                timeout_s=config.worker_timeout_s, wait_time_s=self.poll_wait_s)
-            mapping.start()
-            self._mappings.append(mapping)
+            handler = app.handler_map[source.name]
+            loop: Loops
+            if isinstance(source, SQSEventConfig):
+                url, arn = by_name[source.queue]
+                loop = LocalEventSourceMapping(
+                    poll_client, url, arn, handler, function_name=source.name,
+                    batch_size=source.batch_size, concurrency=config.worker_concurrency,
+                    region=config.aws_region, timeout_s=config.worker_timeout_s,
+                    wait_time_s=self.poll_wait_s)
+            elif isinstance(source, CloudWatchEventConfig):
+                loop = LocalSchedule(handler, function_name=source.name,
+                                     interval_s=config.sweep_interval_s, region=config.aws_region,
+                                     timeout_s=config.worker_timeout_s)
+            else:
+                raise TypeError(f"no local stand-in for {type(source).__name__}")
+            loop.start()
+            self._loops.append(loop)
+
+    def _keep_sqs_up(self) -> None:
+        """If the embedded endpoint dies, start a new one on the same port and provision the
+        queues again. It comes back empty: the sweeper re-sends what was lost."""
+        assert self._moto is not None and self.config is not None
+        while not self._stopping.wait(1):
+            if self._moto.running:
+                continue
+            log.error("sqs_endpoint_died", extra={"url": self._moto.url})
+            try:
+                self._moto.start()
+                ensure_queues(create_sqs_client(self.config.aws_region, self._moto.url),
+                              self.config)
+                log.warning("sqs_endpoint_restarted_empty", extra={"url": self._moto.url})
+            except Exception as exc:
+                log.error("sqs_endpoint_restart_failed", extra={"error": str(exc)})
 
     def stop(self) -> None:
         """Stop taking work, let runs in flight finish, then stop the servers."""
+        self._stopping.set()
         grace_s = (self.config.time_limit_ms / 1000 + 5) if self.config else 5
         deadline = time.monotonic() + grace_s + self.poll_wait_s
-        for mapping in self._mappings:
-            mapping.request_stop()
-        for mapping in self._mappings:
-            mapping.join(deadline)
+        for loop in self._loops:
+            loop.request_stop()
+        for loop in self._loops:
+            loop.join(deadline)
         if self._server is not None:
             self._server.server.shutdown()
         if self._evaluator is not None:
@@ -143,7 +175,8 @@ class Stack:
                 "aws_endpoint_url": self.config.aws_endpoint_url,
                 "queue_url": self.queues.queue_url, "dlq_url": self.queues.dlq_url,
                 "batch_size": self.config.batch_size,
-                "worker_concurrency": self.config.worker_concurrency}
+                "worker_concurrency": self.config.worker_concurrency,
+                "sqs_pid": self._moto.process.pid if self._moto and self._moto.process else None}
 
 
 def banner(stack: Stack) -> str:

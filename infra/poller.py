@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -62,49 +63,60 @@ def failed_ids(response: Any, batch_ids: set[str]) -> set[str]:
     return failed if failed <= batch_ids else set(batch_ids)
 
 
-class LocalEventSourceMapping:
-    """Feeds one queue to one handler with ``concurrency`` pollers of ``batch_size`` records."""
+class Loops:
+    """``count`` threads that call ``tick`` until told to stop; an error pauses, never kills."""
 
-    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, *,
-                 function_name: str, batch_size: int, concurrency: int, region: str,
-                 timeout_s: int, wait_time_s: int = 5) -> None:
-        self.sqs = sqs
-        self.queue_url = queue_url
-        self.queue_arn = queue_arn
-        self.handler = handler
-        self.function_name = function_name
-        self.batch_size = batch_size
-        self.concurrency = concurrency
-        self.region = region
-        self.timeout_s = timeout_s
-        self.wait_time_s = wait_time_s
+    def __init__(self, name: str, count: int) -> None:
+        self.name = name
+        self.count = count
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for index in range(self.concurrency):
-            thread = threading.Thread(target=self._run, name=f"{self.function_name}-{index}",
-                                      daemon=True)
+        for index in range(self.count):
+            thread = threading.Thread(target=self._run, name=f"{self.name}-{index}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def request_stop(self) -> None:
-        """Stop polling after the current receive; invocations in flight go on."""
+        """Stop after the current tick; work in flight goes on."""
         self._stopping.set()
 
     def join(self, deadline: float) -> None:
-        """Wait, until ``deadline`` (monotonic), for the pollers to finish their last batch."""
+        """Wait, until ``deadline`` (monotonic), for the threads to finish their last tick."""
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                self.poll_once()
-            except Exception as exc:  # endpoint down or restarting: keep polling, like AWS
-                log.warning("poll_failed", extra={"function": self.function_name,
-                                                  "error": str(exc)})
+                self.tick()
+            except Exception as exc:  # endpoint down or restarting: keep going, like AWS
+                log.warning("tick_failed", extra={"function": self.name, "error": str(exc)})
                 self._stopping.wait(ERROR_PAUSE_S)
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+
+class LocalEventSourceMapping(Loops):
+    """Feeds one queue to one handler with ``concurrency`` pollers of ``batch_size`` records."""
+
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, *,
+                 function_name: str, batch_size: int, concurrency: int, region: str,
+                 timeout_s: int, wait_time_s: int = 5) -> None:
+        super().__init__(function_name, concurrency)
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.handler = handler
+        self.batch_size = batch_size
+        self.region = region
+        self.timeout_s = timeout_s
+        self.wait_time_s = wait_time_s
+
+    def tick(self) -> None:
+        self.poll_once()
 
     def poll_once(self) -> int:
         """Receive one batch, invoke the handler, delete what succeeded. Returns the batch size."""
@@ -116,11 +128,11 @@ class LocalEventSourceMapping:
             return 0
         event = {"Records": [to_lambda_record(m, self.queue_arn, self.region) for m in messages]}
         batch_ids = {m["MessageId"] for m in messages}
-        context = LambdaContext(self.function_name, 0, max_runtime_ms=self.timeout_s * 1000)
+        context = LambdaContext(self.name, 0, max_runtime_ms=self.timeout_s * 1000)
         try:
             failed = failed_ids(self.handler(event, context), batch_ids)
         except Exception:
-            log.exception("invocation_failed", extra={"function": self.function_name,
+            log.exception("invocation_failed", extra={"function": self.name,
                                                       "message_ids": sorted(batch_ids)})
             failed = batch_ids
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -128,3 +140,29 @@ class LocalEventSourceMapping:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
         return len(messages)
+
+
+def scheduled_event(region: str) -> dict[str, Any]:
+    """An EventBridge scheduled event, as Lambda receives it."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": region,
+            "resources": [], "detail": {}}
+
+
+class LocalSchedule(Loops):
+    """Invokes a scheduled handler every ``interval_s``, as an EventBridge rule would."""
+
+    def __init__(self, handler: Handler, *, function_name: str, interval_s: int, region: str,
+                 timeout_s: int) -> None:
+        super().__init__(function_name, 1)
+        self.handler = handler
+        self.interval_s = interval_s
+        self.region = region
+        self.timeout_s = timeout_s
+
+    def tick(self) -> None:
+        if self._stopping.wait(self.interval_s):
+            return
+        context = LambdaContext(self.name, 0, max_runtime_ms=self.timeout_s * 1000)
+        self.handler(scheduled_event(self.region), context)

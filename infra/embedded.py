@@ -4,6 +4,7 @@ spoken to with boto3 exactly as AWS or LocalStack would be)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -51,17 +52,25 @@ def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None =
             time.sleep(0.1)
 
 
-def start_postgres(data_dir: Path) -> tuple[object, str]:
+def start_postgres(data_dir: Path, stop_with_last_handle: bool = True) -> tuple[object, str]:
     """Start (or join) the embedded PostgreSQL whose data lives in ``data_dir``.
 
-    Returns the server handle (keep it alive: the server stops when the last handle is gone)
-    and its URL (a Unix socket in the data directory; nothing listens on TCP).
+    Returns the server handle (keep it alive: by default the server stops when the last process
+    holding a handle exits) and its URL (a Unix socket in the data directory; no TCP).
     """
     import pgserver
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = pgserver.get_server(data_dir, cleanup_mode="stop" if stop_with_last_handle else None)
     return server, server.get_uri()
+
+
+def stop_postgres(data_dir: Path, mode: str = "fast") -> None:
+    """Stop the embedded PostgreSQL of ``data_dir`` (``mode``: fast, or immediate to cut it)."""
+    import pgserver
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs it as that user under root
+    pgserver.pg_ctl(["-m", mode, "-w", "stop"], pgdata=data_dir, user=user)
 
 
 class MotoServer:

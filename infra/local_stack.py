@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.config import Config as BotoConfig
-from chalice.app import CloudWatchEventConfig, SQSEventConfig
+from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 from chalicelib import logs, resources
 from chalicelib.config import PROJECT_ROOT, Config, load_config
@@ -125,7 +125,7 @@ class Stack:
                     batch_size=source.batch_size, concurrency=config.worker_concurrency,
                     region=config.aws_region, timeout_s=config.worker_timeout_s,
                     wait_time_s=self.poll_wait_s)
-            elif isinstance(source, CloudWatchEventConfig):
+            elif isinstance(source, ScheduledEventConfig):
                 loop = LocalSchedule(handler, function_name=source.name,
                                      interval_s=config.sweep_interval_s, region=config.aws_region,
                                      timeout_s=config.worker_timeout_s)

@@ -1,0 +1,163 @@
+"""Never lose a submission: real faults against the real local stack (embedded backends), each
+bounded in time. After every fault, every accepted submission ends terminal, with one result."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra.embedded import start_postgres, stop_postgres
+from tests.integration.stack import TERMINAL, RunningStack, stack_environment
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# Fast recovery for tests: a stale submission is re-sent after 3 s, the sweeper runs every second.
+FAULT_ENV = {"REQUEUE_AFTER_S": "3", "SWEEP_INTERVAL_S": "1", "RETRY_DELAY_S": "2",
+             "WORKER_TIMEOUT_S": "8", "DB_TIMEOUT_S": "1"}
+
+
+def program(n: int, busy_ms: int = 300) -> str:
+    return f"const t = Date.now(); while (Date.now() - t < {busy_ms}) {{}} {n} * 2"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    with contextlib.suppress(Exception):  # a killed stack leaves its Postgres running: stop it
+        stop_postgres(tmp_path / "pg")
+
+
+def start(data_dir: Path, port: int | None = None) -> RunningStack:
+    return RunningStack(data_dir, stack_environment(**FAULT_ENV), port=port).start()
+
+
+def submit_all(stack: RunningStack, count: int, busy_ms: int = 300) -> dict[str, int]:
+    return {stack.submit(program(n, busy_ms)): n for n in range(count)}
+
+
+def wait_all(stack: RunningStack, ids: dict[str, int], timeout_s: float) -> dict[str, dict]:
+    deadline = time.monotonic() + timeout_s
+    records: dict[str, dict] = {}
+    while len(records) < len(ids):
+        for sid in ids.keys() - records.keys():
+            response = stack.get(sid)
+            if response.status_code == 503:  # the database is (still) away: ask again
+                break
+            body = response.json()
+            if isinstance(body, dict) and body["status"] in TERMINAL:
+                records[sid] = body
+        assert time.monotonic() < deadline, f"{len(ids) - len(records)} never finished"
+        time.sleep(0.2)
+    return records
+
+
+def assert_all_completed_once(records: dict[str, dict], ids: dict[str, int]) -> None:
+    for sid, record in records.items():
+        assert (record["status"], record["result"]) == ("Completed", str(ids[sid] * 2)), record
+
+
+def finished_count(logs: str, sid: str) -> int:
+    return logs.count(f'"event": "run_finished", "submission_id": "{sid}"')
+
+
+def test_killing_the_whole_stack_mid_run_loses_nothing(data_dir: Path) -> None:
+    stack = start(data_dir)
+    ids = submit_all(stack, 16, busy_ms=400)
+    deadline = time.monotonic() + 20
+    while not any(stack.get(sid).json() == "Running" for sid in ids):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    node_pids_before = set(os.popen("pgrep -f runner/harness.js").read().split())
+    stack.process.send_signal(signal.SIGKILL)
+    stack.process.wait()
+    time.sleep(0.5)
+    # The runs in flight died with their worker (no program outlives its time limit).
+    assert not node_pids_before & set(os.popen("pgrep -f runner/harness.js").read().split())
+    assert not os.path.exists(f"/proc/{stack.info['sqs_pid']}") or \
+        "Z" in Path(f"/proc/{stack.info['sqs_pid']}/stat").read_text().split()[2]
+
+    again = start(data_dir, port=stack.port)
+    try:
+        records = wait_all(again, ids, timeout_s=90)
+    finally:
+        again.stop()
+    assert_all_completed_once(records, ids)
+    assert any(record["attempts"] == 2 for record in records.values())  # a run was repeated
+    logs = again.logs()
+    assert all(finished_count(logs, sid) <= 1 for sid in ids)  # and written once per stack life
+
+
+def test_losing_the_queue_is_recovered_by_the_sweeper(data_dir: Path) -> None:
+    stack = start(data_dir)
+    try:
+        ids = submit_all(stack, 30, busy_ms=200)
+        os.kill(stack.info["sqs_pid"], signal.SIGKILL)  # every queued message is gone
+        late = submit_all(stack, 5, busy_ms=10)  # accepted while SQS is down or just back
+        ids.update(late)
+        records = wait_all(stack, ids, timeout_s=90)
+    finally:
+        stack.stop()
+    assert_all_completed_once(records, ids)
+    logs = stack.logs()
+    assert '"event": "sqs_endpoint_restarted_empty"' in logs
+    assert '"event": "submission_requeued"' in logs
+    assert all(finished_count(logs, sid) == 1 for sid in ids)
+
+
+def test_a_database_outage_answers_503_and_loses_nothing(data_dir: Path) -> None:
+    stack = start(data_dir)
+    try:
+        ids = submit_all(stack, 8, busy_ms=300)
+        stop_postgres(data_dir / "pg", mode="immediate")
+        started = time.monotonic()
+        response = stack.post({"code": "1"})
+        assert response.status_code == 503
+        assert response.json() == {"error": "the service is temporarily unavailable; retry shortly"}
+        assert time.monotonic() - started < 5
+        assert stack.get(next(iter(ids))).status_code == 503
+        time.sleep(3)
+        start_postgres(data_dir / "pg", stop_with_last_handle=False)
+        records = wait_all(stack, ids, timeout_s=90)
+        assert stack.run("'after the outage'")["result"] == "after the outage"
+    finally:
+        stack.stop()
+    assert_all_completed_once(records, ids)
+
+
+def test_poison_messages_are_dropped_not_retried_forever(data_dir: Path) -> None:
+    stack = start(data_dir)
+    try:
+        sqs = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                                    region_name="us-east-1").client(
+            "sqs", endpoint_url=stack.info["aws_endpoint_url"])
+        poison = ["not json", "{}", json.dumps({"submission_id": "nope"}), json.dumps([1]),
+                  json.dumps({"submission_id": str(uuid.uuid4())})]
+        for body in poison:
+            sqs.send_message(QueueUrl=stack.info["queue_url"], MessageBody=body)
+        deadline = time.monotonic() + 20
+        while True:
+            attrs = sqs.get_queue_attributes(QueueUrl=stack.info["queue_url"], AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            if all(v == "0" for v in attrs["Attributes"].values()):
+                break
+            assert time.monotonic() < deadline, attrs
+            time.sleep(0.2)
+        dead = sqs.receive_message(QueueUrl=stack.info["dlq_url"]).get("Messages", [])
+        assert dead == []
+        assert stack.run("'healthy'")["result"] == "healthy"
+    finally:
+        stack.stop()
+    logs = stack.logs()
+    assert logs.count('"event": "malformed_message_dropped"') == 4
+    assert logs.count('"event": "unknown_submission_dropped"') == 1
+
+

@@ -10,7 +10,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 NODE := .cache/node/bin/node
 
-.PHONY: run test install node layer localstack lint clean
+.PHONY: run test load install node layer localstack lint clean
 
 run: install
 	$(PY) -m infra.local_stack
@@ -18,6 +18,10 @@ run: install
 test: install localstack
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The load test with a crash in the middle, full size (make test runs it with 150).
+load: install
+	$(PY) -m bench.load --n 2000
 
 install: $(DEPS_STAMP) node
 

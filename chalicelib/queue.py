@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -74,6 +75,12 @@ class SubmissionQueue:
         response = self._call("send_message", QueueUrl=self.queue_url,
                               MessageBody=message_body(submission_id))
         return response["MessageId"]
+
+    def created_at(self) -> datetime:
+        """When the queue was created: a message sent before that went with an older queue."""
+        attributes = self._call("get_queue_attributes", QueueUrl=self.queue_url,
+                                AttributeNames=["CreatedTimestamp"])["Attributes"]
+        return datetime.fromtimestamp(float(attributes["CreatedTimestamp"]), UTC)
 
     def retry_after(self, receipt_handle: str, seconds: int) -> None:
         """Make a received message visible again after ``seconds`` (the retry's back-off)."""

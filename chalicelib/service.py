@@ -19,13 +19,16 @@ from chalicelib.errors import InfrastructureError, NotFound
 from chalicelib.logs import get_logger
 from chalicelib.queue import SubmissionQueue, parse_message_body
 from chalicelib.sandbox import Limits, NodeSandbox
-from chalicelib.store import Submission, SubmissionStore, SweepResult
+from chalicelib.store import Submission, SubmissionStore, SweepPolicy, SweepResult
 from chalicelib.validation import parse_new_submission, parse_submission_id
 
 api_log = get_logger("api")
 worker_log = get_logger("worker")
 dlq_log = get_logger("dlq")
 sweep_log = get_logger("sweeper")
+# A Pending submission whose message has waited this many REQUEUE_AFTER_S is sent again even though
+# the queue was not recreated: the backstop for a purged queue (an hour with the defaults).
+BACKSTOP_FACTOR = 12
 
 
 @dataclass(frozen=True)
@@ -226,10 +229,19 @@ class Evaluator:
         """Bring back what the queue lost: re-send stale Pending and Running submissions, and fail
         Running ones whose workers died with every attempt used. Safe beside workers and other
         sweeps (rows are locked, transitions are conditional); a duplicate message is harmless."""
-        why = (f"Gave up after {self.config.max_receive_count} attempts: the worker stopped "
-               "without a result each time (it crashed or ran out of time)")
-        result = self.store.sweep(self.config.requeue_after_s, self.config.sweep_batch,
-                                  self.config.max_receive_count, self.queue.send, why)
+        try:
+            queue_created = self.queue.created_at()
+        except InfrastructureError as exc:  # the sweep can still do everything else
+            sweep_log.warning("queue_age_unknown", extra={"error": str(exc)})
+            queue_created = None
+        policy = SweepPolicy(
+            stale_after_s=self.config.requeue_after_s,
+            backstop_s=BACKSTOP_FACTOR * self.config.requeue_after_s,
+            limit=self.config.sweep_batch, max_attempts=self.config.max_receive_count,
+            why=(f"Gave up after {self.config.max_receive_count} attempts: the worker stopped "
+                 "without a result each time (it crashed or ran out of time)"),
+            queue_created=queue_created)
+        result = self.store.sweep(policy, self.queue.send)
         for sid in result.requeued:
             sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})
         for sid in result.abandoned:

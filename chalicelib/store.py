@@ -11,7 +11,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 import psycopg
@@ -55,6 +55,18 @@ COLUMNS = ", ".join(Submission.__dataclass_fields__)
 # A Pending submission with no message yet is left alone this long: its API call may still be
 # sending it.
 FRESH_SUBMISSION_S = 10
+
+
+@dataclass(frozen=True)
+class SweepPolicy:
+    """What the sweeper takes for a lost message, and when it gives up."""
+
+    stale_after_s: int
+    backstop_s: int
+    limit: int
+    max_attempts: int
+    why: str
+    queue_created: datetime | None = None  # when the queue was (re)created, if known
 
 
 @dataclass
@@ -179,34 +191,40 @@ class SubmissionStore:
             return _abandon(conn, submission_id, why)
 
     @_translated
-    def sweep(self, stale_after_s: int, limit: int, max_attempts: int,
-              resend: Callable[[uuid.UUID], str], why: str) -> SweepResult:
-        """Find unfinished submissions that made no progress for ``stale_after_s`` and either
-        re-send them (``resend`` returns the new MessageId) or, for a Running one that has used
-        ``max_attempts``, abandon it as Failed with ``why``.
+    def sweep(self, policy: SweepPolicy, resend: Callable[[uuid.UUID], str]) -> SweepResult:
+        """Re-send the unfinished submissions whose message is (or may be) gone, and abandon, as
+        Failed, the Running ones that have used every attempt. ``resend`` returns the new
+        MessageId. Rows are locked (``SKIP LOCKED``) meanwhile, so concurrent sweeps share the work
+        and workers never see a half-done change. If ``resend`` fails, the sweep stops there.
 
-        Stale means: Pending whose message was never sent (and that is not brand new) or was sent
-        ``stale_after_s`` ago; Running whose lease ran out ``stale_after_s`` ago and that was not
-        re-sent since. Rows are locked (``SKIP LOCKED``) for the duration, so concurrent sweeps
-        share the work and workers never see a half-done change. If ``resend`` fails, the sweep
-        stops there and keeps what it did.
+        A message is taken for gone when: it was never sent (and the API call that should have
+        sent it is surely over); it was sent before the queue was (re)created; the submission
+        is Running with a lease that ran out ``stale_after_s`` ago and was not re-sent since (its
+        worker died; its message may have died with the queue); or, as a backstop for a purged
+        queue, it has waited ``backstop_s``. A message merely waiting in a long backlog is not
+        re-sent: that would feed the backlog with copies.
         """
         result = SweepResult()
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT submission_id, status, attempts FROM submissions"
-                " WHERE status = ANY(%(unfinished)s)"
-                " AND (queued_at IS NULL OR queued_at < now() - make_interval(secs => %(stale)s))"
-                " AND CASE WHEN status = %(pending)s"
-                "      THEN queued_at IS NOT NULL OR created_at < now() - make_interval(secs => %(fresh)s)"
-                "      ELSE lease_until < now() - make_interval(secs => %(stale)s) END"
+                " WHERE status = ANY(%(unfinished)s) AND ("
+                "  (status = %(pending)s AND queued_at IS NULL"
+                "   AND created_at < now() - make_interval(secs => %(fresh)s))"
+                "  OR (queued_at < %(queue_created)s AND (status = %(pending)s OR lease_until < now()))"
+                "  OR (status = %(running)s AND lease_until < now() - make_interval(secs => %(stale)s)"
+                "   AND (queued_at IS NULL OR queued_at < now() - make_interval(secs => %(stale)s)))"
+                "  OR (status = %(pending)s AND queued_at < now() - make_interval(secs => %(backstop)s)))"
                 " ORDER BY updated_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
-                {"unfinished": ABANDON.source_values, "stale": stale_after_s,
-                 "pending": Status.PENDING, "fresh": FRESH_SUBMISSION_S, "limit": limit},
+                {"unfinished": ABANDON.source_values, "pending": Status.PENDING,
+                 "running": Status.RUNNING, "fresh": FRESH_SUBMISSION_S,
+                 "queue_created": policy.queue_created or datetime.min.replace(tzinfo=UTC),
+                 "stale": policy.stale_after_s, "backstop": policy.backstop_s,
+                 "limit": policy.limit},
             ).fetchall()
             for submission_id, status, attempts in rows:
-                if status == Status.RUNNING and attempts >= max_attempts:
-                    if _abandon(conn, submission_id, why):
+                if status == Status.RUNNING and attempts >= policy.max_attempts:
+                    if _abandon(conn, submission_id, policy.why):
                         result.abandoned.append(submission_id)
                     continue
                 try:

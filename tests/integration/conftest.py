@@ -10,8 +10,8 @@ import pytest
 
 from infra.embedded import free_port
 from infra.localstack import LocalStackServer
+from infra.stack_process import RunningStack, stack_environment
 from tests.conftest import create_database
-from tests.integration.stack import RunningStack, stack_environment
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from infra.embedded import start_postgres, stop_postgres
-from tests.integration.stack import TERMINAL, RunningStack, stack_environment
+from infra.stack_process import TERMINAL, RunningStack, stack_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.integration.stack import RunningStack, stack_environment
+from infra.stack_process import RunningStack, stack_environment
 
 pytestmark = pytest.mark.integration
 

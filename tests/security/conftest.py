@@ -15,8 +15,8 @@ from psycopg import conninfo
 
 from chalicelib.config import Config
 from chalicelib.sandbox import NodeSandbox
-from tests.conftest import create_database
-from tests.integration.stack import RunningStack, stack_environment
+from infra.stack_process import RunningStack, stack_environment
+from tests.conftest import FAKE_SECRETS, create_database
 
 HERE = Path(__file__).parent
 FAKE_DB_PASSWORD = "fake-db-password-4c8e1a"
@@ -35,7 +35,7 @@ def service_database_url(postgres_server_url: str) -> str:
 def service(tmp_path_factory: pytest.TempPathFactory,
             service_database_url: str) -> Iterator[RunningStack]:
     """The whole service, over HTTP, with secrets in its environment that no run may see."""
-    env = stack_environment(DATABASE_URL=service_database_url, WORKER_CONCURRENCY="2")
+    env = stack_environment(DATABASE_URL=service_database_url, **FAKE_SECRETS)
     running = RunningStack(tmp_path_factory.mktemp("hostile"), env).start()
     yield running
     running.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.stack import RunningStack
+from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
 
 PROGRAMS = {

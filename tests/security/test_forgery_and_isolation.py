@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.stack import RunningStack
+from infra.stack_process import RunningStack
 
 
 def test_printing_a_result_line_does_not_forge_the_result(service: RunningStack) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.config import PROJECT_ROOT
-from tests.integration.stack import RunningStack
+from infra.stack_process import RunningStack
 from tests.security.attacks import with_host_access
 from tests.security.conftest import ESCAPED, Listener, run_all
 

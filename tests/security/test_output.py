@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.stack import RunningStack
+from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
 
 CAP = 1 << 20

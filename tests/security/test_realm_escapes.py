@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.stack import RunningStack
+from infra.stack_process import RunningStack
 from tests.security.attacks import REPORT, VM2_PROOFS
 from tests.security.conftest import ESCAPED, run_all
 

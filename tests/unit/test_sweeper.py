@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -18,7 +19,7 @@ from chalicelib.queue import SubmissionQueue, create_sqs_client
 from chalicelib.sandbox import NodeSandbox, RunOutcome
 from chalicelib.service import Evaluator, QueueRecord
 from chalicelib.states import Reason, Status
-from chalicelib.store import SubmissionStore, create_pool
+from chalicelib.store import SubmissionStore, SweepPolicy, create_pool
 from infra.queues import ensure_queues
 from tests.conftest import create_database, make_config
 
@@ -66,14 +67,35 @@ def test_a_brand_new_submission_is_left_to_its_api_call(env) -> None:
     assert evaluator.sweep().requeued == [] and sent_ids(sqs, evaluator) == []
 
 
-def test_a_pending_submission_is_re_sent_only_once_its_message_is_old(env) -> None:
+def policy() -> SweepPolicy:
+    """The sweep policy of the tests, for a queue created a day ago."""
+    return SweepPolicy(stale_after_s=STALE_S, backstop_s=12 * STALE_S, limit=100, max_attempts=5,
+                       why="gave up", queue_created=datetime.now(UTC) - timedelta(days=1))
+
+
+def test_a_message_waiting_in_a_backlog_is_not_copied(env) -> None:
     evaluator, _, url = env
     sid = evaluator.store.create("1", "JavaScript").submission_id
     evaluator.store.record_enqueued(sid, "m-1")
-    assert evaluator.sweep().requeued == []
-    age(url, sid, queued_at=f"{STALE_S + 1} seconds")
-    assert evaluator.sweep().requeued == [sid]
-    assert evaluator.sweep().requeued == []  # re-sent just now: not again
+    age(url, sid, queued_at=f"{STALE_S * 5} seconds")  # a long wait, in an unchanged queue
+    assert evaluator.store.sweep(policy(), evaluator.queue.send).requeued == []
+
+
+def test_the_backstop_re_sends_what_a_purged_queue_lost(env) -> None:
+    evaluator, _, url = env
+    sid = evaluator.store.create("1", "JavaScript").submission_id
+    evaluator.store.record_enqueued(sid, "m-1")
+    age(url, sid, queued_at=f"{STALE_S * 12 + 1} seconds")
+    assert evaluator.store.sweep(policy(), evaluator.queue.send).requeued == [sid]
+
+
+def test_a_message_sent_before_the_queue_was_recreated_is_sent_again_once(env) -> None:
+    evaluator, sqs, url = env
+    sid = evaluator.store.create("1", "JavaScript").submission_id
+    evaluator.store.record_enqueued(sid, "m-1")
+    age(url, sid, queued_at="10 minutes")  # moto's queue was created moments ago
+    assert evaluator.sweep().requeued == [sid] and sent_ids(sqs, evaluator) == [str(sid)]
+    assert evaluator.sweep().requeued == []  # sent to the current queue now: not again
 
 
 def test_a_running_submission_whose_worker_vanished_is_re_sent_and_then_completes(env) -> None:
@@ -145,7 +167,7 @@ def test_a_queue_outage_stops_the_sweep_without_losing_track(env) -> None:
     def broken_send(submission_id: uuid.UUID) -> str:
         raise QueueUnavailable("SQS is down")
 
-    result = evaluator.store.sweep(STALE_S, 10, 5, broken_send, "why")
+    result = evaluator.store.sweep(policy(), broken_send)
     assert result.requeued == [] and result.error == "SQS is down"
     assert evaluator.store.get(sid).queued_at is None  # still stale: the next sweep retries
     assert evaluator.sweep().requeued == [sid]

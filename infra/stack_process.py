@@ -1,4 +1,6 @@
-"""Drive the real local stack (`python -m infra.local_stack`) as a child process, over HTTP."""
+"""Drive the real local stack (`python -m infra.local_stack`) as a child process, over HTTP.
+
+The integration tests, the fault tests, the load test and the benchmark all use it."""
 
 from __future__ import annotations
 
@@ -108,13 +110,12 @@ class RunningStack:
 
 
 def stack_environment(**overrides: str) -> dict[str, str]:
-    """The environment a test stack runs with: fast retries, small batches, fake secrets."""
-    from tests.conftest import FAKE_SECRETS
-
+    """The environment of a stack under test: the caller's, minus anything that would point it at
+    other backends, with fast retries and small batches; ``overrides`` win."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL", "PORT")}
-    env.update(FAKE_SECRETS)
-    env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_DEFAULT_REGION": "us-east-1",
+    env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_DEFAULT_REGION": "us-east-1",
                 "WORKER_TIMEOUT_S": "8", "WORKER_BATCH_SIZE": "2", "WORKER_CONCURRENCY": "2",
                 "RETRY_DELAY_S": "1", "PYTHONUNBUFFERED": "1"})
     env.update(overrides)

@@ -76,6 +76,15 @@ class SubmissionQueue:
                               MessageBody=message_body(submission_id))
         return response["MessageId"]
 
+    def send_many(self, submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Enqueue up to 10 submissions in one call; return the MessageId of each one sent
+        (any the queue refused are left out, to be tried again)."""
+        response = self._call("send_message_batch", QueueUrl=self.queue_url, Entries=[
+            {"Id": str(index), "MessageBody": message_body(sid)}
+            for index, sid in enumerate(submission_ids)])
+        return {submission_ids[int(ok["Id"])]: ok["MessageId"]
+                for ok in response.get("Successful", [])}
+
     def created_at(self) -> datetime:
         """When the queue was created: a message sent before that went with an older queue."""
         attributes = self._call("get_queue_attributes", QueueUrl=self.queue_url,

@@ -26,9 +26,9 @@ api_log = get_logger("api")
 worker_log = get_logger("worker")
 dlq_log = get_logger("dlq")
 sweep_log = get_logger("sweeper")
-# A Pending submission whose message has waited this many REQUEUE_AFTER_S is sent again even though
-# the queue was not recreated: the backstop for a purged queue (an hour with the defaults).
-BACKSTOP_FACTOR = 12
+# A Pending submission whose message has waited this long is sent again even though the queue
+# was not recreated: the backstop for a purged queue. Long, so that a backlog is never copied.
+PURGED_QUEUE_BACKSTOP_S = 3600
 
 
 @dataclass(frozen=True)
@@ -236,12 +236,12 @@ class Evaluator:
             queue_created = None
         policy = SweepPolicy(
             stale_after_s=self.config.requeue_after_s,
-            backstop_s=BACKSTOP_FACTOR * self.config.requeue_after_s,
+            backstop_s=PURGED_QUEUE_BACKSTOP_S,
             limit=self.config.sweep_batch, max_attempts=self.config.max_receive_count,
             why=(f"Gave up after {self.config.max_receive_count} attempts: the worker stopped "
                  "without a result each time (it crashed or ran out of time)"),
             queue_created=queue_created)
-        result = self.store.sweep(policy, self.queue.send)
+        result = self.store.sweep(policy, self.queue.send_many)
         for sid in result.requeued:
             sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})
         for sid in result.abandoned:

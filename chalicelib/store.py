@@ -55,6 +55,18 @@ COLUMNS = ", ".join(Submission.__dataclass_fields__)
 # A Pending submission with no message yet is left alone this long: its API call may still be
 # sending it.
 FRESH_SUBMISSION_S = 10
+# The sweeper sends (and holds row locks for) this many at a time: one SQS batch call.
+SWEEP_CHUNK = 10
+SWEEP_CANDIDATES = (
+    "SELECT submission_id, status, attempts FROM submissions"
+    " WHERE status = ANY(%(unfinished)s) AND ("
+    "  (status = %(pending)s AND queued_at IS NULL"
+    "   AND created_at < now() - make_interval(secs => %(fresh)s))"
+    "  OR (queued_at < %(queue_created)s AND (status = %(pending)s OR lease_until < now()))"
+    "  OR (status = %(running)s AND lease_until < now() - make_interval(secs => %(stale)s)"
+    "   AND (queued_at IS NULL OR queued_at < now() - make_interval(secs => %(stale)s)))"
+    "  OR (status = %(pending)s AND queued_at < now() - make_interval(secs => %(backstop)s)))"
+    " ORDER BY updated_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED")
 
 
 @dataclass(frozen=True)
@@ -191,51 +203,52 @@ class SubmissionStore:
             return _abandon(conn, submission_id, why)
 
     @_translated
-    def sweep(self, policy: SweepPolicy, resend: Callable[[uuid.UUID], str]) -> SweepResult:
+    def sweep(self, policy: SweepPolicy,
+              resend: Callable[[list[uuid.UUID]], dict[uuid.UUID, str]]) -> SweepResult:
         """Re-send the unfinished submissions whose message is (or may be) gone, and abandon, as
-        Failed, the Running ones that have used every attempt. ``resend`` returns the new
-        MessageId. Rows are locked (``SKIP LOCKED``) meanwhile, so concurrent sweeps share the work
-        and workers never see a half-done change. If ``resend`` fails, the sweep stops there.
+        Failed, the Running ones that have used every attempt. ``resend`` sends a chunk and
+        returns the MessageId of each one sent. Rows are locked (``SKIP LOCKED``) a chunk at a
+        time, so concurrent sweeps share the work, workers wait at most one send for a row, and
+        never see a half-done change. If ``resend`` fails, the sweep stops there.
 
         A message is taken for gone when: it was never sent (and the API call that should have
         sent it is surely over); it was sent before the queue was (re)created; the submission
         is Running with a lease that ran out ``stale_after_s`` ago and was not re-sent since (its
         worker died; its message may have died with the queue); or, as a backstop for a purged
-        queue, it has waited ``backstop_s``. A message merely waiting in a long backlog is not
-        re-sent: that would feed the backlog with copies.
+        queue, it has waited ``backstop_s``. A message merely waiting in a backlog is not re-sent:
+        that would feed the backlog with copies.
         """
         result = SweepResult()
-        with self.pool.connection() as conn, conn.transaction():
-            rows = conn.execute(
-                "SELECT submission_id, status, attempts FROM submissions"
-                " WHERE status = ANY(%(unfinished)s) AND ("
-                "  (status = %(pending)s AND queued_at IS NULL"
-                "   AND created_at < now() - make_interval(secs => %(fresh)s))"
-                "  OR (queued_at < %(queue_created)s AND (status = %(pending)s OR lease_until < now()))"
-                "  OR (status = %(running)s AND lease_until < now() - make_interval(secs => %(stale)s)"
-                "   AND (queued_at IS NULL OR queued_at < now() - make_interval(secs => %(stale)s)))"
-                "  OR (status = %(pending)s AND queued_at < now() - make_interval(secs => %(backstop)s)))"
-                " ORDER BY updated_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
-                {"unfinished": ABANDON.source_values, "pending": Status.PENDING,
-                 "running": Status.RUNNING, "fresh": FRESH_SUBMISSION_S,
-                 "queue_created": policy.queue_created or datetime.min.replace(tzinfo=UTC),
-                 "stale": policy.stale_after_s, "backstop": policy.backstop_s,
-                 "limit": policy.limit},
-            ).fetchall()
-            for submission_id, status, attempts in rows:
-                if status == Status.RUNNING and attempts >= policy.max_attempts:
-                    if _abandon(conn, submission_id, policy.why):
-                        result.abandoned.append(submission_id)
-                    continue
-                try:
-                    job_id = resend(submission_id)
-                except InfrastructureError as exc:
-                    result.error = str(exc)
-                    break
-                conn.execute(
-                    "UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
-                    " WHERE submission_id = %s", (job_id, submission_id))
-                result.requeued.append(submission_id)
+        with self.pool.connection() as conn:
+            while len(result.requeued) + len(result.abandoned) < policy.limit and not result.error:
+                with conn.transaction():
+                    rows = conn.execute(SWEEP_CANDIDATES, {
+                        "unfinished": ABANDON.source_values, "pending": Status.PENDING,
+                        "running": Status.RUNNING, "fresh": FRESH_SUBMISSION_S,
+                        "queue_created": policy.queue_created or datetime.min.replace(tzinfo=UTC),
+                        "stale": policy.stale_after_s, "backstop": policy.backstop_s,
+                        "limit": SWEEP_CHUNK}).fetchall()
+                    if not rows:
+                        break
+                    to_send = []
+                    for submission_id, status, attempts in rows:
+                        if status == Status.RUNNING and attempts >= policy.max_attempts:
+                            if _abandon(conn, submission_id, policy.why):
+                                result.abandoned.append(submission_id)
+                        else:
+                            to_send.append(submission_id)
+                    try:
+                        sent = resend(to_send) if to_send else {}
+                    except InfrastructureError as exc:
+                        result.error = str(exc)
+                        sent = {}
+                    for submission_id, job_id in sent.items():
+                        conn.execute(
+                            "UPDATE submissions SET job_id = %s, queued_at = now(),"
+                            " updated_at = now() WHERE submission_id = %s", (job_id, submission_id))
+                        result.requeued.append(submission_id)
+                    if len(sent) < len(to_send) and not result.error:
+                        result.error = f"the queue refused {len(to_send) - len(sent)} messages"
         return result
 
 

@@ -78,7 +78,7 @@ def test_a_message_waiting_in_a_backlog_is_not_copied(env) -> None:
     sid = evaluator.store.create("1", "JavaScript").submission_id
     evaluator.store.record_enqueued(sid, "m-1")
     age(url, sid, queued_at=f"{STALE_S * 5} seconds")  # a long wait, in an unchanged queue
-    assert evaluator.store.sweep(policy(), evaluator.queue.send).requeued == []
+    assert evaluator.store.sweep(policy(), evaluator.queue.send_many).requeued == []
 
 
 def test_the_backstop_re_sends_what_a_purged_queue_lost(env) -> None:
@@ -86,7 +86,7 @@ def test_the_backstop_re_sends_what_a_purged_queue_lost(env) -> None:
     sid = evaluator.store.create("1", "JavaScript").submission_id
     evaluator.store.record_enqueued(sid, "m-1")
     age(url, sid, queued_at=f"{STALE_S * 12 + 1} seconds")
-    assert evaluator.store.sweep(policy(), evaluator.queue.send).requeued == [sid]
+    assert evaluator.store.sweep(policy(), evaluator.queue.send_many).requeued == [sid]
 
 
 def test_a_message_sent_before_the_queue_was_recreated_is_sent_again_once(env) -> None:
@@ -164,7 +164,7 @@ def test_a_queue_outage_stops_the_sweep_without_losing_track(env) -> None:
     sid = evaluator.store.create("1", "JavaScript").submission_id
     age(url, sid, created_at="1 minute")
 
-    def broken_send(submission_id: uuid.UUID) -> str:
+    def broken_send(submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         raise QueueUnavailable("SQS is down")
 
     result = evaluator.store.sweep(policy(), broken_send)

@@ -3,19 +3,24 @@
 
 PYTHON ?= python3
 LOCALSTACK_PYTHON ?= python3.11
+# Chalice deploys the runtime of the Python it runs under; the bundled Node needs python3.12+.
+DEPLOY_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
+STAGE ?= prod
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCALSTACK_VENV := .venv-localstack
 DEPS_STAMP := $(VENV)/.deps-installed
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 NODE := .cache/node/bin/node
 
-.PHONY: run test load install node layer localstack lint clean
+.PHONY: run test load install node layer localstack deploy-venv compose package deploy destroy lint clean
 
 run: install
 	$(PY) -m infra.local_stack
 
-test: install localstack
+test: install localstack deploy-venv compose
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -47,8 +52,33 @@ $(LOCALSTACK_STAMP):
 		'localstack-core[runtime]==4.13.1' 'cbor2<6' 'pyOpenSSL==25.3.0'
 	touch $@
 
+# Packaging and deploying run under Python 3.12+ in a virtualenv of their own.
+deploy-venv: $(DEPLOY_STAMP)
+
+$(DEPLOY_STAMP): requirements.txt requirements-deploy.txt
+	test -x $(DEPLOY_VENV)/bin/python || $(DEPLOY_PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	touch $@
+
+# A Compose CLI to check docker-compose.localstack.yml (no Docker engine needed): Docker's plugin
+# if present, else Debian's docker-compose.
+compose:
+	docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
+		apt-get install -y -q docker-compose >/dev/null
+
+# The prod stage as a SAM template (build/sam/sam.json + deployment.zip) and the Node layer.
+package: install deploy-venv
+	$(DEPLOY_VENV)/bin/python -m infra.package --stage $(STAGE)
+
+# Provision, chalice deploy, switch on partial batch responses. See README "Deploying".
+deploy: install deploy-venv
+	$(DEPLOY_VENV)/bin/python -m infra.deploy deploy --stage $(STAGE) $(DEPLOY_ARGS)
+
+destroy: deploy-venv
+	$(DEPLOY_VENV)/bin/python -m infra.deploy destroy --stage $(STAGE)
+
 lint: $(DEPS_STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) $(LOCALSTACK_VENV) .cache build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) .cache build .pytest_cache .ruff_cache

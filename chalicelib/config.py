@@ -59,6 +59,10 @@ OPTIONS: dict[str, Option] = {
     "database_url": Option(
         "DATABASE_URL", "", _optional,
         "PostgreSQL URL. Empty: the local launcher starts an embedded server (pgserver)."),
+    "database_secret_arn": Option(
+        "DATABASE_SECRET_ARN", "", _optional,
+        "Secrets Manager secret holding the database (RDS's JSON, or {\"url\": ...}); used when "
+        "DATABASE_URL is empty. Keeps the password out of the Lambda configuration."),
     "aws_endpoint_url": Option(
         "AWS_ENDPOINT_URL", "", _optional,
         "SQS endpoint (LocalStack, moto server). Empty: AWS itself, or the embedded endpoint locally."),
@@ -103,6 +107,7 @@ class Config:
     """The service's settings; see ``OPTIONS`` for what each one means."""
 
     database_url: str | None
+    database_secret_arn: str | None
     aws_endpoint_url: str | None
     aws_region: str
     queue_name: str

@@ -7,7 +7,11 @@ handlers use exactly the instance they were given, without patching.
 
 from __future__ import annotations
 
+import json
 import threading
+
+import boto3
+from psycopg import conninfo
 
 from chalicelib.config import Config, ConfigError, load_config
 from chalicelib.queue import SubmissionQueue, create_sqs_client
@@ -28,11 +32,31 @@ def get_config() -> Config:
         return _config
 
 
+def database_url_from_secret(secret_string: str) -> str:
+    """A libpq URL from a Secrets Manager secret: ``{"url": ...}``, or the JSON RDS keeps for a
+    managed password (username, password, host, port, dbname)."""
+    secret = json.loads(secret_string)
+    if "url" in secret:
+        return secret["url"]
+    return conninfo.make_conninfo(
+        host=secret["host"], port=str(secret.get("port", 5432)), user=secret["username"],
+        password=secret["password"], dbname=secret.get("dbname", "postgres"))
+
+
+def resolve_database_url(config: Config) -> str:
+    if config.database_url:
+        return config.database_url
+    if config.database_secret_arn:
+        client = boto3.session.Session().client(
+            "secretsmanager", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
+        secret = client.get_secret_value(SecretId=config.database_secret_arn)
+        return database_url_from_secret(secret["SecretString"])
+    raise ConfigError("set DATABASE_URL or DATABASE_SECRET_ARN (the local launcher sets it for you)")
+
+
 def build_evaluator(config: Config) -> Evaluator:
     """Everything the handlers need, from ``config``."""
-    if not config.database_url:
-        raise ConfigError("DATABASE_URL is not set (the local launcher sets it for you)")
-    store = SubmissionStore(create_pool(config.database_url, config.db_pool_size,
+    store = SubmissionStore(create_pool(resolve_database_url(config), config.db_pool_size,
                                         config.db_timeout_s))
     client = create_sqs_client(config.aws_region, config.aws_endpoint_url)
     queue = SubmissionQueue(client, config.queue_name)

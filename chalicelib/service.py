@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.config import Config
+from chalicelib.config import Config, visibility_timeout_for
 from chalicelib.errors import InfrastructureError, NotFound
 from chalicelib.logs import get_logger
 from chalicelib.queue import SubmissionQueue, parse_message_body
@@ -132,8 +132,9 @@ class Evaluator:
         outlive it). A failed record is pushed back with a back-off (``RetryLater``'s delay, or
         exponential for infrastructure failures); the others in the batch are acknowledged.
         """
+        visibility_s = visibility_timeout_for(lease_s)
         failures = _each_record(records, functools.partial(self._process_one, lease_s=lease_s),
-                                self.backoff_s, worker_log)
+                                functools.partial(self.backoff_s, cap_s=visibility_s), worker_log)
         for record, delay_s in failures:
             try:
                 self.queue.retry_after(record.receipt_handle, delay_s)
@@ -142,10 +143,10 @@ class Evaluator:
                     "message_id": record.message_id, "error": str(exc)})
         return [record.message_id for record, _ in failures]
 
-    def backoff_s(self, receive_count: int) -> int:
+    def backoff_s(self, receive_count: int, cap_s: int | None = None) -> int:
         """Exponential back-off for infrastructure failures, capped at the visibility timeout."""
-        return min(self.config.retry_delay_s * 2 ** max(receive_count - 1, 0),
-                   self.config.visibility_timeout_s)
+        cap_s = self.config.visibility_timeout_s if cap_s is None else cap_s
+        return min(self.config.retry_delay_s * 2 ** max(receive_count - 1, 0), cap_s)
 
     def _process_one(self, record: QueueRecord, lease_s: int) -> None:
         submission_id = parse_message_body(record.body)
@@ -187,7 +188,7 @@ class Evaluator:
             delay = lease_s
             if current.lease_until is not None:
                 remaining = (current.lease_until - datetime.now(UTC)).total_seconds()
-                delay = max(1, min(int(remaining) + 1, self.config.visibility_timeout_s))
+                delay = max(1, min(int(remaining) + 1, visibility_timeout_for(lease_s)))
             worker_log.info("held_by_another_worker", extra={
                 "submission_id": sid, "retry_in_s": delay, "message_id": record.message_id})
             raise RetryLater("held by another worker", delay)

@@ -15,7 +15,7 @@ DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 NODE := .cache/node/bin/node
 
-.PHONY: run test load install node layer localstack deploy-venv compose package deploy destroy lint clean
+.PHONY: run test load bench install node layer localstack deploy-venv compose package deploy destroy lint clean
 
 run: install
 	$(PY) -m infra.local_stack
@@ -27,6 +27,10 @@ test: install localstack deploy-venv compose
 # The load test with a crash in the middle, full size (make test runs it with 150).
 load: install
 	$(PY) -m bench.load --n 2000
+
+# Speed against the physical floor (BENCH_N=50 make bench for a one-minute run).
+bench: install
+	$(PY) -m bench.run
 
 install: $(DEPS_STAMP) node
 

@@ -66,8 +66,12 @@ def start_postgres(data_dir: Path, stop_with_last_handle: bool = True) -> tuple[
 
 
 def stop_postgres(data_dir: Path, mode: str = "fast") -> None:
-    """Stop the embedded PostgreSQL of ``data_dir`` (``mode``: fast, or immediate to cut it)."""
+    """Stop the embedded PostgreSQL of ``data_dir`` (``mode``: fast, or immediate to cut it), if
+    it is running."""
     import pgserver
+
+    if not (data_dir / "postmaster.pid").exists():
+        return
 
     user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs it as that user under root
     pgserver.pg_ctl(["-m", mode, "-w", "stop"], pgdata=data_dir, user=user)

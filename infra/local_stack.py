@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 
 from botocore.config import Config as BotoConfig
 from chalice.app import ScheduledEventConfig, SQSEventConfig
+from chalice.local import ChaliceRequestHandler
 
 from chalicelib import logs, resources
 from chalicelib.config import PROJECT_ROOT, Config, load_config
@@ -32,6 +34,7 @@ from infra.poller import LocalEventSourceMapping, LocalSchedule, Loops
 from infra.queues import QueueUrls, ensure_queues
 
 log = logs.get_logger("launcher")
+log.setLevel("INFO")  # its start/stop lines show whatever LOG_LEVEL the service runs at
 CHALICE_STAGE = "local"
 # Placeholder credentials for the embedded endpoint and LocalStack, which accept any.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -103,6 +106,10 @@ class Stack:
             chalice_stage_name=CHALICE_STAGE)
         app = chalice_config.chalice_app
         self._server = create_local_server(app, chalice_config, self.host, self.port)
+        # Chalice's handler writes the headers and the body separately; with Nagle's algorithm and
+        # the client's delayed ACK that stalls every response by ~40 ms. Send at once instead.
+        self._server.server.RequestHandlerClass = functools.partial(
+            NoDelayHandler, app_object=app, config=chalice_config)
         threading.Thread(target=self._server.server.serve_forever, name="http", daemon=True).start()
         return app
 
@@ -177,6 +184,12 @@ class Stack:
                 "batch_size": self.config.batch_size,
                 "worker_concurrency": self.config.worker_concurrency,
                 "sqs_pid": self._moto.process.pid if self._moto and self._moto.process else None}
+
+
+class NoDelayHandler(ChaliceRequestHandler):
+    """Chalice's local request handler with TCP_NODELAY on each connection."""
+
+    disable_nagle_algorithm = True
 
 
 def banner(stack: Stack) -> str:

@@ -1,0 +1,219 @@
+"""`make bench`: end-to-end speed of the local stack, against the physical floor measured in the
+same run (this machine is shared: absolute times drift, ratios much less).
+
+    floor        median wall time of one sandboxed spawn of the bundled node on an empty program,
+                 from Python, with the sandbox's flags, limits and user; and the throughput of two
+                 parallel lanes of such spawns (the machine has two cores)
+    latency      one client: POST `2 + 2`, poll every POLL_INTERVAL_MS until terminal; p50/p95/p99,
+                 and the split by stage from the timestamps the service records
+    throughput   a burst of N submissions from several clients; completed per second
+    mix          CPU-bound (~50 ms), console-heavy and time-limit programs together: the latency of
+                 each kind, to see one slow submission's effect on the others
+
+BENCH_N scales the run (default 300 latency samples and a 2 x N burst). Writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+
+from chalicelib.config import PROJECT_ROOT, load_config
+from chalicelib.sandbox import Limits, NodeSandbox
+from infra.embedded import stop_postgres
+from infra.stack_process import TERMINAL, RunningStack, stack_environment
+
+POLL_INTERVAL_MS = 5
+RESULTS = PROJECT_ROOT / "bench" / "results.json"
+EMPTY_PROGRAM = PROJECT_ROOT / "bench" / "empty.js"
+BENCH_ENV: dict[str, str] = {}  # the stack as `make run` starts it
+MIX = {
+    "quick": "2 + 2",
+    "cpu ~50 ms": "let x = 0; for (let i = 0; i < 3e6; i++) x = (x + i * i) % 1000003; x",
+    "console-heavy": "for (let i = 0; i < 3000; i++) console.log('line', i, { i }); 'done'",
+    "time limit": "while (true) {}",
+}
+MIX_COUNTS = {"quick": 30, "cpu ~50 ms": 15, "console-heavy": 15, "time limit": 2}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# ---- floor ------------------------------------------------------------------------------------
+def floor_sandbox() -> NodeSandbox:
+    """The real driver (flags, rlimits, user, fresh directory, group kill) on an empty program
+    file instead of the harness: the cost of a sandboxed Node process and nothing else."""
+    config = load_config()
+    return NodeSandbox(config.node_path, EMPTY_PROGRAM)
+
+
+def spawn_ms(sandbox: NodeSandbox, limits: Limits) -> float:
+    started = time.perf_counter()
+    sandbox.run("", limits)
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_floor(samples: int) -> tuple[float, float]:
+    """(median spawn ms, spawns per second over two parallel lanes)."""
+    sandbox = floor_sandbox()
+    config = load_config()
+    limits = Limits(config.time_limit_ms, config.memory_limit_mb, config.output_limit_bytes)
+    for _ in range(3):
+        spawn_ms(sandbox, limits)  # warm the page cache
+    median = statistics.median(spawn_ms(sandbox, limits) for _ in range(samples))
+    per_lane = max(samples // 2, 10)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: [spawn_ms(sandbox, limits) for _ in range(per_lane)], range(2)))
+    return median, 2 * per_lane / (time.perf_counter() - started)
+
+
+# ---- against the stack ------------------------------------------------------------------------
+def submit(session: requests.Session, url: str, code: str) -> str:
+    response = session.post(url + "/submission", json={"code": code}, timeout=30)
+    response.raise_for_status()
+    return response.json()["submission_id"]
+
+
+def wait_terminal(session: requests.Session, url: str, sid: str) -> dict[str, Any]:
+    while True:
+        body = session.get(f"{url}/submission/{sid}", timeout=30).json()
+        if isinstance(body, dict) and body["status"] in TERMINAL:
+            return body
+        time.sleep(POLL_INTERVAL_MS / 1000)
+
+
+def timed_run(session: requests.Session, url: str, code: str) -> tuple[str, float, float]:
+    """(submission id, ms from POST to the first GET that shows it terminal, epoch at the end)."""
+    started = time.perf_counter()
+    sid = submit(session, url, code)
+    wait_terminal(session, url, sid)
+    return sid, (time.perf_counter() - started) * 1000, time.time()
+
+
+def stage_split(database_url: str, ids: list[str]) -> dict[str, float]:
+    """Median ms per stage, from the service's own timestamps."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT extract(epoch FROM queued_at - created_at) * 1000,"
+            " extract(epoch FROM started_at - queued_at) * 1000,"
+            " duration_ms,"
+            " extract(epoch FROM finished_at - started_at) * 1000 - duration_ms"
+            " FROM submissions WHERE submission_id = ANY(%s::uuid[])", (ids,)).fetchall()
+    names = ("api insert + send", "queue wait + claim", "run (spawn to exit)", "worker overhead + write")
+    return {name: round(statistics.median(float(r[i]) for r in rows), 1)
+            for i, name in enumerate(names)}
+
+
+def measure_latency(stack: RunningStack, samples: int) -> tuple[list[float], dict[str, float]]:
+    session = requests.Session()
+    for _ in range(5):
+        timed_run(session, stack.url, "2 + 2")  # warm connections and pools
+    results = [timed_run(session, stack.url, "2 + 2") for _ in range(samples)]
+    split = stage_split(stack.info["database_url"], [sid for sid, _, _ in results])
+    return [ms for _, ms, _ in results], split
+
+
+def measure_throughput(stack: RunningStack, count: int, clients: int = 8) -> float:
+    """Submissions completed per second, from the first POST until every one is terminal."""
+    sessions = threading.local()
+
+    def session() -> requests.Session:
+        if not hasattr(sessions, "s"):
+            sessions.s = requests.Session()
+        return sessions.s
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        ids = list(pool.map(lambda _: submit(session(), stack.url, "2 + 2"), range(count)))
+        list(pool.map(lambda sid: wait_terminal(session(), stack.url, sid), ids))
+    return count / (time.perf_counter() - started)
+
+
+def measure_mix(stack: RunningStack) -> dict[str, dict[str, float]]:
+    programs = [(kind, MIX[kind]) for kind, n in MIX_COUNTS.items() for _ in range(n)]
+    programs = programs[::2] + programs[1::2]  # interleave the kinds
+    sessions = threading.local()
+
+    def one(item: tuple[str, str]) -> tuple[str, float]:
+        if not hasattr(sessions, "s"):
+            sessions.s = requests.Session()
+        return item[0], timed_run(sessions.s, stack.url, item[1])[1]
+
+    with ThreadPoolExecutor(4) as pool:
+        timings = list(pool.map(one, programs))
+    return {kind: {"n": sum(1 for k, _ in timings if k == kind),
+                   "p50_ms": round(percentile([ms for k, ms in timings if k == kind], 50), 1),
+                   "max_ms": round(max(ms for k, ms in timings if k == kind), 1)}
+            for kind in MIX}
+
+
+def run(samples: int) -> dict[str, Any]:
+    floor_ms, spawn_per_s = measure_floor(max(samples // 3, 30))
+    data_dir = Path(tempfile.mkdtemp(prefix="evaluator-bench-"))
+    stack = RunningStack(data_dir, stack_environment(**BENCH_ENV)).start()
+    try:
+        latencies, split = measure_latency(stack, samples)
+        throughput = measure_throughput(stack, 2 * samples)
+        mix = measure_mix(stack)
+    finally:
+        stack.stop()
+        stop_postgres(data_dir / "pg")
+    p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    return {
+        "machine": f"{os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}",
+        "samples": samples, "poll_interval_ms": POLL_INTERVAL_MS,
+        "spawn_floor_ms": round(floor_ms, 1), "spawn_throughput_per_s": round(spawn_per_s, 1),
+        "latency_p50_ms": round(p50, 1), "latency_p95_ms": round(p95, 1),
+        "latency_p99_ms": round(p99, 1), "throughput_per_s": round(throughput, 1),
+        "latency_p50_ratio": round(p50 / floor_ms, 2), "latency_p99_ratio": round(p99 / floor_ms, 2),
+        "throughput_ratio": round(throughput / spawn_per_s, 2),
+        "stages_median_ms": split, "mix": mix,
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = [
+        ("spawn floor (median)", f"{results['spawn_floor_ms']} ms"),
+        ("spawn throughput, 2 lanes", f"{results['spawn_throughput_per_s']} /s"),
+        ("latency p50 / p95 / p99", f"{results['latency_p50_ms']} / {results['latency_p95_ms']} / "
+                                    f"{results['latency_p99_ms']} ms"),
+        ("throughput", f"{results['throughput_per_s']} /s"),
+        ("latency p50 / floor", f"{results['latency_p50_ratio']}  (target <= 2.0)"),
+        ("latency p99 / floor", f"{results['latency_p99_ratio']}  (target <= 4.0)"),
+        ("throughput / spawn throughput", f"{results['throughput_ratio']}  (target >= 0.7)"),
+    ]
+    rows += [(f"  stage: {k}", f"{v} ms") for k, v in results["stages_median_ms"].items()]
+    rows += [(f"  mix: {k}", f"p50 {v['p50_ms']} ms, max {v['max_ms']} ms (n={v['n']})")
+             for k, v in results["mix"].items()]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{results['machine']}; {results['samples']} samples; polling every "
+             f"{results['poll_interval_ms']} ms"]
+    lines += [f"{name:<{width}}  {value}" for name, value in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    samples = int(os.environ.get("BENCH_N", "300"))
+    results = run(samples)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\n(wrote {RESULTS})")
+
+
+if __name__ == "__main__":
+    main()

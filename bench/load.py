@@ -27,7 +27,7 @@ import psycopg
 import requests
 
 from infra.embedded import stop_postgres
-from infra.stack_process import TERMINAL, RunningStack, stack_environment
+from infra.stack_process import TERMINAL, RunningStack, service_environment
 
 # Recovery settings for a crash test: a stale submission is re-sent after 5 s.
 LOAD_ENV = {"WORKER_TIMEOUT_S": "20", "REQUEUE_AFTER_S": "5", "SWEEP_INTERVAL_S": "2",
@@ -87,7 +87,7 @@ class Client:
 def run(n: int = 2000, clients: int = 8, restart_at: float = 0.5, timeout_s: float = 600,
         data_dir: Path | None = None, log=print) -> LoadReport:
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="evaluator-load-"))
-    env = stack_environment(**LOAD_ENV)
+    env = service_environment(**LOAD_ENV)
     stack = RunningStack(data_dir, env).start()
     client = Client(stack)
     started = time.monotonic()

@@ -40,6 +40,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or a positive integer")
+    return value
+
+
 def _optional(text: str) -> str | None:
     return text or None
 
@@ -92,6 +99,9 @@ OPTIONS: dict[str, Option] = {
     "batch_size": Option("WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per invocation."),
     "worker_concurrency": Option(
         "WORKER_CONCURRENCY", "2", _positive_int, "Concurrent worker invocations (local poller)."),
+    "warm_runners": Option(
+        "WARM_RUNNERS", "2", _non_negative_int,
+        "Node processes kept started ahead of need (each serves one program); 0 turns it off."),
     "db_pool_size": Option("DB_POOL_SIZE", "4", _positive_int, "Largest database connection pool."),
     "db_timeout_s": Option(
         "DB_TIMEOUT_S", "3", _positive_int,
@@ -124,6 +134,7 @@ class Config:
     sweep_batch: int
     batch_size: int
     worker_concurrency: int
+    warm_runners: int
     db_pool_size: int
     db_timeout_s: int
     node_path: str

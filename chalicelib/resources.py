@@ -61,7 +61,9 @@ def build_evaluator(config: Config) -> Evaluator:
     client = create_sqs_client(config.aws_region, config.aws_endpoint_url)
     queue = SubmissionQueue(client, config.queue_name)
     sandbox = NodeSandbox(config.node_path, config.harness_path)
-    return Evaluator(config, store, queue, sandbox)
+    evaluator = Evaluator(config, store, queue, sandbox)
+    sandbox.keep_warm(evaluator.limits, config.warm_runners)
+    return evaluator
 
 
 def get_evaluator() -> Evaluator:

@@ -24,12 +24,14 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.errors import SandboxUnavailable
 from chalicelib.states import STATUS_FOR_REASON, Reason, Status
+from chalicelib.warm_pool import WarmPool
 
 # V8 reserves about 560 MiB of address space that RLIMIT_DATA counts (its code range) before the
 # program allocates anything; measured on Node 26.12.1, which does not start below 563 MiB.
@@ -112,6 +114,14 @@ class NodeSandbox:
         self.stack_bytes = _stack_bytes()
         # Lambda runs us unprivileged already; as root (a container, CI) drop to ``nobody``.
         self.run_as = _unprivileged_ids() if os.geteuid() == 0 else None
+        self.pool: WarmPool | None = None
+        self._warm: tuple[Limits, int] | None = None
+        self._pool_lock = threading.Lock()
+
+    def keep_warm(self, limits: Limits, size: int) -> None:
+        """Keep ``size`` processes for ``limits`` started ahead of need (see WarmPool), from the
+        first run on: a process that never runs a program (the API's) starts none."""
+        self._warm = (limits, size) if size > 0 else None
 
     def check(self) -> None:
         """Raise ``SandboxUnavailable`` unless the pinned runtime is in place."""
@@ -154,8 +164,9 @@ class NodeSandbox:
             f"--output-limit={limits.output_bytes}",
         ]
 
-    def run(self, code: str, limits: Limits) -> RunOutcome:
-        """Run ``code`` under ``limits``; a program's own failure is an outcome, never an exception.
+    def start(self, limits: Limits) -> StartedProcess:
+        """Start a Node process for one program, up to the point where it waits for the source:
+        fresh directory, empty environment, limits, flags, the harness loaded.
 
         Raises:
             SandboxUnavailable: the runtime is missing or could not be started.
@@ -168,32 +179,73 @@ class NodeSandbox:
             os.chown(workdir, uid, gid)
             identity = {"user": uid, "group": gid, "extra_groups": []}
         result_read, result_write = os.pipe()
+        try:
+            process = subprocess.Popen(
+                self.command(limits, result_write),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
+                preexec_fn=_rlimits(limits, self.stack_bytes), close_fds=True, **identity,
+            )
+        except OSError as exc:
+            os.close(result_read)
+            shutil.rmtree(workdir, ignore_errors=True)
+            who = (f" as the unprivileged user (uid {self.run_as[0]}), which needs to reach "
+                   "the binary and the harness") if self.run_as else ""
+            raise SandboxUnavailable(f"could not start Node{who}: {exc}") from exc
+        finally:
+            os.close(result_write)
+        return StartedProcess(process, workdir, result_read, limits)
+
+    def run(self, code: str, limits: Limits) -> RunOutcome:
+        """Run ``code`` under ``limits``; a program's own failure is an outcome, never an exception.
+        The process comes from the warm pool when one with these limits is ready; either way it
+        serves this one program and is gone afterwards.
+
+        Raises:
+            SandboxUnavailable: the runtime is missing or could not be started.
+        """
+        if self.pool is None and self._warm is not None:
+            with self._pool_lock:
+                if self.pool is None:
+                    self.pool = WarmPool(self.start, *self._warm)
+        started = (self.pool.take(limits) if self.pool else None) or self.start(limits)
+        return started.run(code)
+
+
+@dataclass
+class StartedProcess:
+    """A Node process started for exactly one program, waiting for its source on stdin."""
+
+    process: subprocess.Popen
+    workdir: str
+    result_read: int
+    limits: Limits
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, code: str) -> RunOutcome:
+        """Hand the process its program and read how it ended. The time limit runs from here."""
         started = time.monotonic()
         try:
             try:
-                process = subprocess.Popen(
-                    self.command(limits, result_write),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
-                    preexec_fn=_rlimits(limits, self.stack_bytes), close_fds=True, **identity,
-                )
-            except OSError as exc:
-                who = (f" as the unprivileged user (uid {self.run_as[0]}), which needs to reach "
-                       "the binary and the harness") if self.run_as else ""
-                raise SandboxUnavailable(f"could not start Node{who}: {exc}") from exc
-            finally:
-                os.close(result_write)
-            try:
                 captured, timed_out = _collect(
-                    process, code.encode("utf-8"), result_read, started + limits.time_ms / 1000,
-                    limits.output_bytes)
+                    self.process, code.encode("utf-8"), self.result_read,
+                    started + self.limits.time_ms / 1000, self.limits.output_bytes)
             finally:
-                _kill_group(process)
+                _kill_group(self.process)
             duration_ms = round((time.monotonic() - started) * 1000)
-            return _outcome(process.returncode, captured, timed_out, limits, duration_ms)
+            return _outcome(self.process.returncode, captured, timed_out, self.limits, duration_ms)
         finally:
-            os.close(result_read)
-            shutil.rmtree(workdir, ignore_errors=True)
+            self.discard()
+
+    def discard(self) -> None:
+        """Kill it (if it still runs) and remove everything it had."""
+        _kill_group(self.process)
+        with contextlib.suppress(OSError):
+            os.close(self.result_read)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -291,9 +343,10 @@ def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: f
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    """Kill everything the run started (its session), then reap the Node process."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    """Kill everything the run started (its session), then reap the Node process. Idempotent."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream and not stream.closed:
             stream.close()

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from chalicelib.config import PROJECT_ROOT
 from chalicelib.logs import get_logger
 from chalicelib.sandbox import die_with_parent
 
@@ -78,7 +79,7 @@ def stop_postgres(data_dir: Path, mode: str = "fast") -> None:
 
 
 class MotoServer:
-    """moto's AWS endpoint in server mode, as a child process on a loopback port."""
+    """moto's AWS endpoint in server mode (infra/moto_server.py), a child on a loopback port."""
 
     def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -91,7 +92,8 @@ class MotoServer:
 
     def start(self, timeout_s: float = 30) -> MotoServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "infra.moto_server", "-H", self.host, "-p", str(self.port)],
+            cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the launcher, which stops this in order
             preexec_fn=die_with_parent)  # and a killed launcher leaves no endpoint behind

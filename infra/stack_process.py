@@ -109,14 +109,18 @@ class RunningStack:
         return self.wait(self.submit(code), timeout_s)
 
 
-def stack_environment(**overrides: str) -> dict[str, str]:
-    """The environment of a stack under test: the caller's, minus anything that would point it at
-    other backends, with fast retries and small batches; ``overrides`` win."""
+def service_environment(**overrides: str) -> dict[str, str]:
+    """The caller's environment minus anything that would point a stack at other backends, with
+    local AWS credentials; ``overrides`` win. The service's own defaults apply, as in `make run`."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL", "PORT")}
     env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "WORKER_TIMEOUT_S": "8", "WORKER_BATCH_SIZE": "2", "WORKER_CONCURRENCY": "2",
-                "RETRY_DELAY_S": "1", "PYTHONUNBUFFERED": "1"})
+                "AWS_DEFAULT_REGION": "us-east-1", "PYTHONUNBUFFERED": "1"})
     env.update(overrides)
     return env
+
+
+def stack_environment(**overrides: str) -> dict[str, str]:
+    """A stack for tests: fast retries, short worker timeouts, small batches."""
+    return service_environment(**{"WORKER_TIMEOUT_S": "8", "WORKER_BATCH_SIZE": "2",
+                                  "WORKER_CONCURRENCY": "2", "RETRY_DELAY_S": "1", **overrides})

@@ -111,7 +111,8 @@ function syntaxErrorText(err) {
 }
 
 function main() {
-  const code = fs.readFileSync(0, 'utf8');
+  // Build the context first: a process started ahead of need does this while it waits for its
+  // program, off the program's clock.
   const context = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
     name: 'submission',
     codeGeneration: { strings: false, wasm: false },
@@ -125,6 +126,8 @@ function main() {
 
   process.on('uncaughtException', () => report({ reason: 'error', error: 'Uncaught exception' }));
   process.on('unhandledRejection', (reason) => hostFail(describeError(reason)));
+
+  const code = fs.readFileSync(0, 'utf8');
 
   let script;
   try {

@@ -1,0 +1,63 @@
+"""Node processes started ahead of need, so that a program does not wait for Node to boot.
+
+Each process is started exactly as for a cold run (fresh directory, empty environment, limits,
+flags, the harness loaded and its context built) and then blocks reading its program from stdin.
+A run takes one, hands it the program, and the process is gone afterwards: no process ever serves
+two programs. A single long-lived thread starts the replacements, off the request's path; it must
+outlive them, because the kernel kills each child when the thread that started it exits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from chalicelib.logs import get_logger
+
+if TYPE_CHECKING:
+    from chalicelib.sandbox import Limits, StartedProcess
+
+log = get_logger("sandbox")
+RETRY_PAUSE_S = 1.0
+
+
+class WarmPool:
+    """Up to ``size`` started processes for one set of limits."""
+
+    def __init__(self, start: Callable[[Limits], StartedProcess], limits: Limits, size: int) -> None:
+        self.start = start
+        self.limits = limits
+        self.size = size
+        self._ready: deque[StartedProcess] = deque()
+        self._wanted = threading.Condition()
+        self._thread = threading.Thread(target=self._refill, name="warm-pool", daemon=True)
+        self._thread.start()
+
+    def take(self, limits: Limits) -> StartedProcess | None:
+        """A ready process for exactly these limits, or None (then the caller starts one)."""
+        if limits != self.limits:
+            return None
+        with self._wanted:
+            while self._ready:
+                candidate = self._ready.popleft()
+                self._wanted.notify()
+                if candidate.alive:
+                    return candidate
+                candidate.discard()
+        return None
+
+    def _refill(self) -> None:
+        while True:
+            with self._wanted:
+                while len(self._ready) >= self.size:
+                    self._wanted.wait()
+            try:
+                started = self.start(self.limits)
+            except Exception as exc:  # runtime missing or no resources: cold runs will say so
+                log.warning("warm_start_failed", extra={"error": str(exc)})
+                threading.Event().wait(RETRY_PAUSE_S)
+                continue
+            with self._wanted:
+                self._ready.append(started)

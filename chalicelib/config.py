@@ -28,6 +28,12 @@ def _default_node() -> str:
     return str(layer_node if layer_node.exists() else PROJECT_ROOT / ".cache" / "node" / "bin" / "node")
 
 
+def _default_exec_helper() -> str:
+    layer_helper = LAYER_ROOT / "bin" / "sandbox-exec"
+    return str(layer_helper if layer_helper.exists()
+               else PROJECT_ROOT / ".cache" / "node" / "bin" / "sandbox-exec")
+
+
 def _default_harness() -> str:
     layer_harness = LAYER_ROOT / "runner" / "harness.js"
     return str(layer_harness if layer_harness.exists() else PROJECT_ROOT / "runner" / "harness.js")
@@ -108,6 +114,9 @@ OPTIONS: dict[str, Option] = {
         "How long a request waits for a database connection before answering 503."),
     "node_path": Option("NODE_BINARY", _default_node, str, "The pinned Node binary that runs user code."),
     "harness_path": Option("HARNESS_PATH", _default_harness, str, "runner/harness.js."),
+    "exec_helper_path": Option(
+        "SANDBOX_EXEC", _default_exec_helper, str,
+        "runner/sandbox_exec.c, built: sets a run's limits so spawning is cheap (optional)."),
     "log_level": Option("LOG_LEVEL", "INFO", str.upper, "Python logging level."),
 }
 
@@ -139,6 +148,7 @@ class Config:
     db_timeout_s: int
     node_path: str
     harness_path: str
+    exec_helper_path: str
     log_level: str
 
     @property

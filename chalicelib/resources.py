@@ -60,7 +60,8 @@ def build_evaluator(config: Config) -> Evaluator:
                                         config.db_timeout_s))
     client = create_sqs_client(config.aws_region, config.aws_endpoint_url)
     queue = SubmissionQueue(client, config.queue_name)
-    sandbox = NodeSandbox(config.node_path, config.harness_path)
+    sandbox = NodeSandbox(config.node_path, config.harness_path,
+                          exec_helper=config.exec_helper_path)
     evaluator = Evaluator(config, store, queue, sandbox)
     sandbox.keep_warm(evaluator.limits, config.warm_runners)
     return evaluator

@@ -107,10 +107,14 @@ class NodeSandbox:
     """Runs JavaScript programs in the pinned Node binary, one fresh process each."""
 
     def __init__(self, node_path: str | Path, harness_path: str | Path,
-                 work_root: str | Path | None = None) -> None:
+                 work_root: str | Path | None = None, exec_helper: str | Path | None = None) -> None:
         self.node_path = Path(node_path).absolute()
         self.harness_path = Path(harness_path).absolute()
         self.work_root = work_root
+        # runner/sandbox_exec.c sets limits and identity, so that Python can spawn with vfork;
+        # without it (no compiler where the runtime was fetched) a pre-exec hook does the same.
+        helper = Path(exec_helper).absolute() if exec_helper else None
+        self.exec_helper = helper if helper and os.access(helper, os.X_OK) else None
         self.stack_bytes = _stack_bytes()
         # Lambda runs us unprivileged already; as root (a container, CI) drop to ``nobody``.
         self.run_as = _unprivileged_ids() if os.geteuid() == 0 else None
@@ -179,12 +183,22 @@ class NodeSandbox:
             os.chown(workdir, uid, gid)
             identity = {"user": uid, "group": gid, "extra_groups": []}
         result_read, result_write = os.pipe()
+        settings = _limit_settings(limits, self.stack_bytes)
+        command = self.command(limits, result_write)
+        if self.exec_helper is not None:
+            prefix = [str(self.exec_helper)]
+            if identity:
+                prefix += ["-u", str(identity["user"]), "-g", str(identity["group"])]
+            for name, _, value in settings:
+                prefix += ["-l", f"{name}={value}"]
+            command, hook, identity = [*prefix, "--", *command], None, {}
+        else:
+            hook = _pre_exec(settings)
         try:
             process = subprocess.Popen(
-                self.command(limits, result_write),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
-                preexec_fn=_rlimits(limits, self.stack_bytes), close_fds=True, **identity,
+                preexec_fn=hook, close_fds=True, **identity,
             )
         except OSError as exc:
             os.close(result_read)
@@ -269,20 +283,23 @@ def _stack_bytes() -> int:
     return STACK_BYTES if hard == resource.RLIM_INFINITY else min(STACK_BYTES, hard)
 
 
-def _rlimits(limits: Limits, stack_bytes: int):
-    """A pre-exec hook that sets the run's OS limits in the child, before Node starts."""
-    data_bytes = (NODE_RESERVED_DATA_MB + limits.memory_mb) << 20
-    settings = (
-        (resource.RLIMIT_DATA, data_bytes),  # heap, ArrayBuffers and Wasm memory all count
-        (resource.RLIMIT_FSIZE, 0),          # no file may grow, whatever slips past the permissions
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NOFILE, 64),
-        (resource.RLIMIT_NPROC, NPROC_LIMIT),
-        (resource.RLIMIT_STACK, stack_bytes),
-    )
+def _limit_settings(limits: Limits, stack_bytes: int) -> list[tuple[str, int, int]]:
+    """The run's OS limits: (sandbox-exec's name, resource, value); soft and hard alike."""
+    return [
+        ("data", resource.RLIMIT_DATA, (NODE_RESERVED_DATA_MB + limits.memory_mb) << 20),
+        ("fsize", resource.RLIMIT_FSIZE, 0),  # no file may grow, whatever slips past permissions
+        ("core", resource.RLIMIT_CORE, 0),
+        ("nofile", resource.RLIMIT_NOFILE, 64),
+        ("nproc", resource.RLIMIT_NPROC, NPROC_LIMIT),
+        ("stack", resource.RLIMIT_STACK, stack_bytes),
+    ]
+
+
+def _pre_exec(settings: list[tuple[str, int, int]]):
+    """The pre-exec hook doing what sandbox-exec does, when that helper is not there."""
 
     def apply() -> None:
-        for limit, value in settings:
+        for _, limit, value in settings:
             resource.setrlimit(limit, (value, value))
         die_with_parent()
 

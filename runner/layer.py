@@ -1,4 +1,5 @@
-"""Build the Node Lambda layer: ``bin/node`` (the pinned runtime) and ``runner/`` (the harness).
+"""Build the Node Lambda layer: ``bin/node`` (the pinned runtime), ``bin/sandbox-exec`` (the
+launch helper, when a C compiler built it) and ``runner/`` (the harness).
 
 Lambda unpacks a layer under ``/opt``, so the worker finds ``/opt/bin/node`` and
 ``/opt/runner/harness.js``, the paths chalicelib/config.py looks for first. Locally the same two
@@ -26,6 +27,9 @@ FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # reproducible archives: the same inputs giv
 def layer_files() -> dict[str, Path]:
     """Archive name -> file on disk."""
     files = {"bin/node": node_runtime.fetch()}
+    helper = node_runtime.build_exec_helper()
+    if helper is not None:
+        files["bin/sandbox-exec"] = helper
     files.update({f"runner/{name}": RUNNER_DIR / name for name in HARNESS_FILES})
     return files
 

@@ -77,6 +77,26 @@ def fetch(root: Path = CACHE_DIR) -> Path:
     return binary
 
 
+def build_exec_helper(root: Path = CACHE_DIR) -> Path | None:
+    """Compile runner/sandbox_exec.c into ``root/bin/sandbox-exec`` (static, so that the same file
+    runs in Lambda). Without a C compiler, return None: the driver then sets the limits itself."""
+    source = Path(__file__).resolve().parent / "sandbox_exec.c"
+    target = root / "bin" / "sandbox-exec"
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        print("no C compiler: runs will set their limits from Python (slower to spawn)")
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([compiler, "-O2", "-static", "-s", "-o", str(target), str(source)], check=True)
+    return target
+
+
 if __name__ == "__main__":
-    path = fetch(Path(sys.argv[1]) if len(sys.argv) > 1 else CACHE_DIR)
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else CACHE_DIR
+    path = fetch(root)
     print(f"node {VERSION}: {path}")
+    helper = build_exec_helper(root)
+    if helper:
+        print(f"sandbox-exec: {helper}")

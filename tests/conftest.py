@@ -64,7 +64,7 @@ def config(database_url: str) -> Config:
 @pytest.fixture(scope="session")
 def sandbox(config: Config, tmp_path_factory: pytest.TempPathFactory) -> NodeSandbox:
     sandbox = NodeSandbox(config.node_path, config.harness_path,
-                          work_root=tmp_path_factory.mktemp("runs"))
+                          work_root=tmp_path_factory.mktemp("runs"), exec_helper=config.exec_helper_path)
     sandbox.check()  # `make test` fetches the pinned Node; without it every run test would fail
     return sandbox
 

@@ -55,12 +55,17 @@ def run_all(service: RunningStack, programs: dict[str, str], timeout_s: float = 
     return {name: service.wait(sid, timeout_s) for name, sid in ids.items()}
 
 
-@pytest.fixture(scope="session")
-def escaped_sandbox(config: Config, tmp_path_factory: pytest.TempPathFactory) -> NodeSandbox:
+@pytest.fixture(scope="session", params=["sandbox-exec", "pre-exec hook"])
+def escaped_sandbox(config: Config, tmp_path_factory: pytest.TempPathFactory,
+                    request: pytest.FixtureRequest) -> NodeSandbox:
     """The real driver (flags, limits, user, environment, directory) running a program that has
-    already escaped the context and holds the host's require and process."""
-    return NodeSandbox(config.node_path, HERE / "escaped_harness.js",
-                       work_root=tmp_path_factory.mktemp("escaped-runs"))
+    already escaped the context and holds the host's require and process; once with each of the
+    two ways the driver sets limits and identity."""
+    helper = config.exec_helper_path if request.param == "sandbox-exec" else None
+    sandbox = NodeSandbox(config.node_path, HERE / "escaped_harness.js",
+                          work_root=tmp_path_factory.mktemp("escaped-runs"), exec_helper=helper)
+    assert (sandbox.exec_helper is not None) == (request.param == "sandbox-exec")
+    return sandbox
 
 
 class Listener:

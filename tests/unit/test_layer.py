@@ -39,8 +39,8 @@ def unpacked(layer_zip: Path) -> Iterator[Path]:
 def test_the_layer_holds_node_and_the_harness(layer_zip: Path) -> None:
     with zipfile.ZipFile(layer_zip) as archive:
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
-    assert set(modes) == {"bin/node", "runner/harness.js", "runner/context.js"}
-    assert modes["bin/node"] & stat.S_IXOTH
+    assert set(modes) == {"bin/node", "bin/sandbox-exec", "runner/harness.js", "runner/context.js"}
+    assert modes["bin/node"] & stat.S_IXOTH and modes["bin/sandbox-exec"] & stat.S_IXOTH
 
 
 def test_the_layer_fits_lambdas_limits(layer_zip: Path) -> None:
@@ -55,7 +55,9 @@ def test_the_unpacked_node_is_the_pinned_version(unpacked: Path) -> None:
 
 
 def test_the_unpacked_layer_runs_programs(unpacked: Path) -> None:
-    sandbox = NodeSandbox(unpacked / "bin" / "node", unpacked / "runner" / "harness.js")
+    sandbox = NodeSandbox(unpacked / "bin" / "node", unpacked / "runner" / "harness.js",
+                          exec_helper=unpacked / "bin" / "sandbox-exec")
+    assert sandbox.exec_helper is not None
     outcome = sandbox.run("console.log('from the layer'); 6 * 7", Limits(2000, 256, 1 << 20))
     assert (outcome.result, outcome.stdout) == ("42", "from the layer\n")
 

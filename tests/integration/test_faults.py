@@ -65,6 +65,26 @@ def assert_all_completed_once(records: dict[str, dict], ids: dict[str, int]) -> 
         assert (record["status"], record["result"]) == ("Completed", str(ids[sid] * 2)), record
 
 
+def children_running_node(parent: int) -> list[int]:
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+            if fields.get("PPid", "").strip() == str(parent) and fields.get("Name", "").startswith("node"):
+                pids.append(int(status.parent.name))
+    return pids
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def finished_count(logs: str, sid: str) -> int:
     return logs.count(f'"event": "run_finished", "submission_id": "{sid}"')
 
@@ -76,14 +96,14 @@ def test_killing_the_whole_stack_mid_run_loses_nothing(data_dir: Path) -> None:
     while not any(stack.get(sid).json() == "Running" for sid in ids):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    node_pids_before = set(os.popen("pgrep -f runner/harness.js").read().split())
+    runners = children_running_node(stack.process.pid)
+    assert runners  # the runs in flight, and the processes kept warm
     stack.process.send_signal(signal.SIGKILL)
     stack.process.wait()
     time.sleep(0.5)
-    # The runs in flight died with their worker (no program outlives its time limit).
-    assert not node_pids_before & set(os.popen("pgrep -f runner/harness.js").read().split())
-    assert not os.path.exists(f"/proc/{stack.info['sqs_pid']}") or \
-        "Z" in Path(f"/proc/{stack.info['sqs_pid']}/stat").read_text().split()[2]
+    # They died with their worker: no program outlives its time limit.
+    assert all(not alive(pid) for pid in runners)
+    assert not alive(stack.info["sqs_pid"])
 
     again = start(data_dir, port=stack.port)
     try:

@@ -90,6 +90,13 @@ def submit(client: Client, code: str) -> str:
     return json.loads(response.body)["submission_id"]
 
 
+def submit_and_take(client: Client, aws: Any, evaluator: Evaluator, code: str) -> tuple[str, str]:
+    """Submit ``code`` on an empty queue; return its id and the message the API sent for it."""
+    drain(aws, evaluator)
+    sid = submit(client, code)
+    return sid, drain(aws, evaluator)[0]["Body"]
+
+
 def get(client: Client, sid: str, path: str = "/submission/") -> tuple[int, Any]:
     response = client.http.get(path + sid)
     return response.status_code, json.loads(response.body)
@@ -185,9 +192,7 @@ def test_queue_down_still_accepts_the_submission(client: Client, aws: Any, confi
 # ---- worker -----------------------------------------------------------------------------------
 def test_duplicate_deliveries_write_the_result_once(client: Client, aws: Any,
                                                     evaluator: Evaluator) -> None:
-    drain(aws, evaluator)
-    sid = submit(client, "Math.max(3, 7)")
-    body = drain(aws, evaluator)[0]["Body"]
+    sid, body = submit_and_take(client, aws, evaluator, "Math.max(3, 7)")
     run_worker(client, [body])
     first = evaluator.store.get(uuid.UUID(sid))
     assert run_worker(client, [body, body]) == {"batchItemFailures": []}
@@ -215,9 +220,7 @@ def test_one_failing_record_does_not_fail_its_batch(client: Client, aws: Any,
 def test_missing_runtime_is_retried_not_blamed_on_the_program(
         client: Client, aws: Any, config: Config, evaluator: Evaluator, use: Any,
         tmp_path: Any) -> None:
-    drain(aws, evaluator)
-    sid = submit(client, "1")
-    body = drain(aws, evaluator)[0]["Body"]
+    sid, body = submit_and_take(client, aws, evaluator, "1")
     broken = NodeSandbox(tmp_path / "missing-node", config.harness_path)
     use(Evaluator(config, evaluator.store, evaluator.queue, broken))
     event = client.events.generate_sqs_event(message_bodies=[body], queue_name="submissions")
@@ -229,9 +232,7 @@ def test_missing_runtime_is_retried_not_blamed_on_the_program(
 
 def test_dead_letter_marks_the_submission_failed_with_the_reason(client: Client, aws: Any,
                                                                  evaluator: Evaluator) -> None:
-    drain(aws, evaluator)
-    sid = submit(client, f"{REFUSE_MARKER} 1")
-    body = drain(aws, evaluator)[0]["Body"]
+    sid, body = submit_and_take(client, aws, evaluator, f"{REFUSE_MARKER} 1")
     assert run_worker(client, [body])["batchItemFailures"]
     assert run_worker(client, [body], "dead_letters") == {"batchItemFailures": []}
     _, record = get(client, sid)
@@ -245,9 +246,7 @@ def test_dead_letter_marks_the_submission_failed_with_the_reason(client: Client,
 
 def test_dead_letter_for_a_finished_submission_changes_nothing(client: Client, aws: Any,
                                                                evaluator: Evaluator) -> None:
-    drain(aws, evaluator)
-    sid = submit(client, "'done'")
-    body = drain(aws, evaluator)[0]["Body"]
+    sid, body = submit_and_take(client, aws, evaluator, "'done'")
     run_worker(client, [body])
     before = get(client, sid)[1]
     run_worker(client, [body], "dead_letters")

@@ -38,7 +38,8 @@ def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(exc.status_code, str(exc))
         except InfrastructureError as exc:
             log.error("service_unavailable", extra={"error": str(exc)})
-            return error_response(503, "the service is temporarily unavailable; retry shortly")
+            return error_response(exc.status_code,
+                                  "the service is temporarily unavailable; retry shortly")
 
     return wrapper
 

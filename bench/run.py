@@ -60,7 +60,7 @@ def floor_sandbox() -> NodeSandbox:
     """The real driver (flags, rlimits, user, fresh directory, group kill) on an empty program
     file instead of the harness: the cost of a sandboxed Node process and nothing else."""
     config = load_config()
-    return NodeSandbox(config.node_path, EMPTY_PROGRAM)
+    return NodeSandbox(config.node_path, EMPTY_PROGRAM, exec_helper=config.exec_helper_path)
 
 
 def spawn_ms(sandbox: NodeSandbox, limits: Limits) -> float:

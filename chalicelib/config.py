@@ -97,14 +97,16 @@ OPTIONS: dict[str, Option] = {
         "First delay before an infrastructure failure is retried; doubles per attempt."),
     "requeue_after_s": Option(
         "REQUEUE_AFTER_S", "300", _positive_int,
-        "The sweeper re-sends a submission that made no progress for this long."),
+        "The sweeper re-sends a Running submission whose lease ended this long ago."),
     "sweep_interval_s": Option(
         "SWEEP_INTERVAL_S", "60", _positive_int,
         "How often the local stack runs the sweeper (deployed: every minute)."),
     "sweep_batch": Option("SWEEP_BATCH", "500", _positive_int, "Most submissions one sweep handles."),
     "batch_size": Option("WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per invocation."),
     "worker_concurrency": Option(
-        "WORKER_CONCURRENCY", "2", _positive_int, "Concurrent worker invocations (local poller)."),
+        "WORKER_CONCURRENCY", "2", _positive_int,
+        "Concurrent worker invocations: the local pollers, and the SQS mapping's maximum "
+        "concurrency when deployed (at least 2, AWS's minimum)."),
     "warm_runners": Option(
         "WARM_RUNNERS", "2", _non_negative_int,
         "Node processes kept started ahead of need (each serves one program); 0 turns it off."),

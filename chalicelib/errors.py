@@ -32,12 +32,6 @@ class PayloadTooLarge(ClientError):
     status_code = 413
 
 
-class UnsupportedMediaType(ClientError):
-    """The body is not declared as JSON."""
-
-    status_code = 415
-
-
 class InfrastructureError(Exception):
     """Something of ours failed (database, queue, runtime); the work may succeed if retried."""
 

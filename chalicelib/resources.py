@@ -14,6 +14,7 @@ import boto3
 from psycopg import conninfo
 
 from chalicelib.config import Config, ConfigError, load_config
+from chalicelib.errors import InfrastructureError, StoreUnavailable
 from chalicelib.queue import SubmissionQueue, create_sqs_client
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.service import Evaluator
@@ -68,11 +69,18 @@ def build_evaluator(config: Config) -> Evaluator:
 
 
 def get_evaluator() -> Evaluator:
+    """The process's evaluator, built on first use. A failure to build it (the database secret
+    unreadable, say) is ours: it surfaces as ``StoreUnavailable`` (503) and is tried again."""
     global _evaluator
     config = get_config()
     with _lock:
         if _evaluator is None:
-            _evaluator = build_evaluator(config)
+            try:
+                _evaluator = build_evaluator(config)
+            except InfrastructureError:
+                raise
+            except Exception as exc:
+                raise StoreUnavailable(f"the service could not start: {exc}") from exc
         return _evaluator
 
 

@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import pwd
+import re
 import resource
 import selectors
 import shutil
@@ -52,6 +53,9 @@ OOM_MARKERS = (
     b"Reached heap limit",
     b"Allocation failed",
 )
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# sandbox-exec's exit status when it could not set up or exec the program (see sandbox_exec.c).
+LAUNCH_FAILED = 127
 OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory",
               "Failed to allocate memory", "Invalid string length", "Invalid typed array length")
 
@@ -97,10 +101,12 @@ class _Capture:
         self.data += chunk
 
 
-def _text(data: bytes | bytearray) -> str:
-    """Decode program output for storage: invalid UTF-8 and NUL (which PostgreSQL text refuses)
-    become U+FFFD."""
-    return bytes(data).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+def _text(data: bytes | bytearray | str) -> str:
+    """Program text made safe to store: invalid UTF-8, lone surrogates (JSON can carry them) and
+    NUL (which PostgreSQL text refuses) become U+FFFD."""
+    text = LONE_SURROGATE.sub("\ufffd", data) if isinstance(data, str) else \
+        bytes(data).decode("utf-8", errors="replace")
+    return text.replace("\x00", "\ufffd")
 
 
 class NodeSandbox:
@@ -180,7 +186,6 @@ class NodeSandbox:
         identity: dict = {}
         if self.run_as is not None:
             uid, gid = self.run_as
-            os.chown(workdir, uid, gid)
             identity = {"user": uid, "group": gid, "extra_groups": []}
         result_read, result_write = os.pipe()
         settings = _limit_settings(limits, self.stack_bytes)
@@ -195,12 +200,14 @@ class NodeSandbox:
         else:
             hook = _pre_exec(settings)
         try:
+            if self.run_as is not None:
+                os.chown(workdir, *self.run_as)
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=workdir, env={}, pass_fds=(result_write,), start_new_session=True,
                 preexec_fn=hook, close_fds=True, **identity,
             )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             os.close(result_read)
             shutil.rmtree(workdir, ignore_errors=True)
             who = (f" as the unprivileged user (uid {self.run_as[0]}), which needs to reach "
@@ -224,6 +231,12 @@ class NodeSandbox:
                     self.pool = WarmPool(self.start, *self._warm)
         started = (self.pool.take(limits) if self.pool else None) or self.start(limits)
         return started.run(code)
+
+    def close(self) -> None:
+        """Discard the processes kept warm (at shutdown)."""
+        self._warm = None
+        if self.pool is not None:
+            self.pool.close()
 
 
 @dataclass
@@ -352,15 +365,25 @@ def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: f
                 captures[key.data].add(chunk)
                 if captures["stdout"].overflow:
                     return captures, False
-    try:
-        process.wait(timeout=max(deadline - time.monotonic(), 0.0))
-    except subprocess.TimeoutExpired:
-        return captures, True
-    return captures, False
+    return captures, not _exited(process.pid, deadline)
+
+
+def _exited(pid: int, deadline: float) -> bool:
+    """Wait until ``deadline`` for the process to exit, without reaping it: while it is an
+    unreaped zombie its pid (the group's id) cannot be reused, so the group can still be killed."""
+    delay = 0.0005
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.01)
+    return True
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    """Kill everything the run started (its session), then reap the Node process. Idempotent."""
+    """Kill everything the run started (its session), then reap the Node process. Idempotent:
+    once reaped, the pid may belong to someone else, so it is not signalled again."""
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -409,10 +432,9 @@ def _outcome(returncode: int | None, captured: dict[str, _Capture], timed_out: b
                   "bytes; the output was cut off there and the program stopped.",
             **common)
     if report and report["reason"] == "completed":
-        return RunOutcome(Reason.COMPLETED, result=_text(str(report.get("result", "")).encode()),
-                          **common)
+        return RunOutcome(Reason.COMPLETED, result=_text(str(report.get("result", ""))), **common)
     if report:  # the program threw
-        error = _text(str(report.get("error", "")).encode())
+        error = _text(str(report.get("error", "")))
         reason = Reason.MEMORY_LIMIT if any(m in error for m in OOM_ERRORS) else Reason.ERROR
         if reason is Reason.MEMORY_LIMIT:
             error = f"Memory limit exceeded ({limits.memory_mb} MiB): {error}"
@@ -423,6 +445,8 @@ def _outcome(returncode: int | None, captured: dict[str, _Capture], timed_out: b
             error=f"Time limit exceeded: the program ran longer than {limits.time_ms} ms.",
             **common)
     stderr = bytes(captured["stderr"].data)
+    if returncode == LAUNCH_FAILED and stderr.startswith(b"sandbox-exec:"):
+        raise SandboxUnavailable(f"could not launch the program: {_text(stderr).strip()}")
     if any(marker in stderr for marker in OOM_MARKERS):
         return RunOutcome(
             Reason.MEMORY_LIMIT,

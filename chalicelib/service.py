@@ -112,10 +112,15 @@ class Evaluator:
                                                    "code_bytes": len(new.code.encode())})
         try:
             job_id = self.queue.send(submission.submission_id)
-            self.store.record_enqueued(submission.submission_id, job_id)
-            api_log.info("submission_enqueued", extra={"submission_id": sid, "job_id": job_id})
         except InfrastructureError as exc:
             api_log.error("enqueue_failed", extra={"submission_id": sid, "error": str(exc)})
+            return submission
+        try:
+            self.store.record_enqueued(submission.submission_id, job_id)
+        except InfrastructureError as exc:  # sent but not noted: the sweeper may send a copy
+            api_log.warning("enqueue_not_recorded", extra={"submission_id": sid, "error": str(exc)})
+            return submission
+        api_log.info("submission_enqueued", extra={"submission_id": sid, "job_id": job_id})
         return submission
 
     def get(self, submission_id: str) -> Submission:
@@ -165,7 +170,7 @@ class Evaluator:
             outcome = self.sandbox.run(claimed.code, self.limits)
             written = self.store.finish(submission_id, outcome)
         except Exception as exc:  # ours, not the program's: hand the lease back, then retry
-            self._release(submission_id, exc)
+            self._release(submission_id, exc, claimed.attempts)
             raise
         worker_log.info("run_finished" if written else "result_discarded_already_finished", extra={
             "submission_id": sid, "status": outcome.status.value, "reason": outcome.reason.value,
@@ -193,12 +198,12 @@ class Evaluator:
                 "submission_id": sid, "retry_in_s": delay, "message_id": record.message_id})
             raise RetryLater("held by another worker", delay)
 
-    def _release(self, submission_id: uuid.UUID, exc: Exception) -> None:
+    def _release(self, submission_id: uuid.UUID, exc: Exception, attempt: int) -> None:
         worker_log.error("run_failed_will_retry", extra={
             "submission_id": str(submission_id), "error": str(exc)})
         # If even this fails, the lease runs out by itself and the retry waits for that.
         with contextlib.suppress(Exception):
-            self.store.release(submission_id, f"{type(exc).__name__}: {exc}")
+            self.store.release(submission_id, f"{type(exc).__name__}: {exc}", attempt)
 
     # ---- dead letters ---------------------------------------------------------------------
     def process_dead_letters(self, records: Iterable[QueueRecord]) -> list[str]:
@@ -207,7 +212,7 @@ class Evaluator:
         A dead letter that could not be handled (database down) comes back after the DLQ's
         visibility timeout; there is no further queue to move it to.
         """
-        failures = _each_record(records, self._dead_letter_one, self.backoff_s, dlq_log)
+        failures = _each_record(records, self._dead_letter_one, lambda _: 0, dlq_log)
         return [record.message_id for record, _ in failures]
 
     def _dead_letter_one(self, record: QueueRecord) -> None:

@@ -55,6 +55,8 @@ COLUMNS = ", ".join(Submission.__dataclass_fields__)
 # A Pending submission with no message yet is left alone this long: its API call may still be
 # sending it.
 FRESH_SUBMISSION_S = 10
+RECORD_ENQUEUED = ("UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
+                   " WHERE submission_id = %s")
 # The sweeper sends (and holds row locks for) this many at a time: one SQS batch call.
 SWEEP_CHUNK = 10
 SWEEP_CANDIDATES = (
@@ -145,9 +147,7 @@ class SubmissionStore:
     def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
         """Remember the SQS message that carries a submission."""
         with self.pool.connection() as conn:
-            conn.execute(
-                "UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
-                " WHERE submission_id = %s", (job_id, submission_id))
+            conn.execute(RECORD_ENQUEUED, (job_id, submission_id))
 
     @_translated
     def get(self, submission_id: uuid.UUID) -> Submission | None:
@@ -186,14 +186,15 @@ class SubmissionStore:
             return cur.rowcount == 1
 
     @_translated
-    def release(self, submission_id: uuid.UUID, error: str) -> None:
+    def release(self, submission_id: uuid.UUID, error: str, attempt: int) -> None:
         """Give a Running submission's lease back after an infrastructure failure, noting why,
-        so that the retried message can claim it at once."""
+        so that the retried message can claim it at once. Only the claim numbered ``attempt``
+        can: a late worker must not free a lease another worker has taken since."""
         with self.pool.connection() as conn:
             conn.execute(
                 "UPDATE submissions SET lease_until = now(), last_error = %s, updated_at = now()"
-                " WHERE submission_id = %s AND status = %s",
-                (error, submission_id, Status.RUNNING))
+                " WHERE submission_id = %s AND status = %s AND attempts = %s",
+                (error, submission_id, Status.RUNNING, attempt))
 
     @_translated
     def abandon(self, submission_id: uuid.UUID, why: str) -> bool:
@@ -243,9 +244,7 @@ class SubmissionStore:
                         result.error = str(exc)
                         sent = {}
                     for submission_id, job_id in sent.items():
-                        conn.execute(
-                            "UPDATE submissions SET job_id = %s, queued_at = now(),"
-                            " updated_at = now() WHERE submission_id = %s", (job_id, submission_id))
+                        conn.execute(RECORD_ENQUEUED, (job_id, submission_id))
                         result.requeued.append(submission_id)
                     if len(sent) < len(to_send) and not result.error:
                         result.error = f"the queue refused {len(to_send) - len(sent)} messages"

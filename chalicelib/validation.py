@@ -73,6 +73,8 @@ def _json_object(body: bytes | None) -> dict[str, Any]:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("the body's JSON is nested too deeply") from exc
     if not isinstance(payload, dict):
         raise BadRequest(f"the body must be a JSON object, not {_json_type(payload)}")
     return payload

@@ -32,6 +32,7 @@ class WarmPool:
         self.size = size
         self._ready: deque[StartedProcess] = deque()
         self._wanted = threading.Condition()
+        self._closed = False
         self._thread = threading.Thread(target=self._refill, name="warm-pool", daemon=True)
         self._thread.start()
 
@@ -48,11 +49,22 @@ class WarmPool:
                 candidate.discard()
         return None
 
+    def close(self) -> None:
+        """Stop starting processes and discard the ready ones (and their directories)."""
+        with self._wanted:
+            self._closed = True
+            ready, self._ready = list(self._ready), deque()
+            self._wanted.notify()
+        for started in ready:
+            started.discard()
+
     def _refill(self) -> None:
         while True:
             with self._wanted:
-                while len(self._ready) >= self.size:
+                while len(self._ready) >= self.size and not self._closed:
                     self._wanted.wait()
+                if self._closed:
+                    return
             try:
                 started = self.start(self.limits)
             except Exception as exc:  # runtime missing or no resources: cold runs will say so
@@ -60,4 +72,7 @@ class WarmPool:
                 threading.Event().wait(RETRY_PAUSE_S)
                 continue
             with self._wanted:
+                if self._closed:
+                    started.discard()
+                    return
                 self._ready.append(started)

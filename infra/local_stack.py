@@ -160,7 +160,9 @@ class Stack:
     def stop(self) -> None:
         """Stop taking work, let runs in flight finish, then stop the servers."""
         self._stopping.set()
-        grace_s = (self.config.time_limit_ms / 1000 + 5) if self.config else 5
+        # A poller may be a whole batch into its work: let it finish the batch.
+        grace_s = (self.config.batch_size * (self.config.time_limit_ms / 1000 + 1) + 5
+                   if self.config else 5)
         deadline = time.monotonic() + grace_s + self.poll_wait_s
         for loop in self._loops:
             loop.request_stop()
@@ -169,6 +171,7 @@ class Stack:
         if self._server is not None:
             self._server.server.shutdown()
         if self._evaluator is not None:
+            self._evaluator.sandbox.close()
             self._evaluator.store.pool.close()
         if self._moto is not None:
             self._moto.stop()

@@ -26,14 +26,13 @@ from typing import Any
 from infra.api_definition import rest_api_definition
 from infra.policies import ASSUME_ROLE, policies
 from infra.queues import DLQ_RETENTION_S
-from infra.stages import CHALICE_DIR, Stage, load_stage
+from infra.stages import CHALICE_DIR, LAMBDA_RUNTIMES, Stage, load_stage
 from runner import layer, node_runtime
 
 PROJECT_ROOT = CHALICE_DIR.parent
 BUILD = PROJECT_ROOT / "build"
 MIN_PYTHON = (3, 12)
 PLACEHOLDER_HANDLER_ARN = "arn:aws:lambda:us-east-1:000000000000:function:evaluator-api_handler"
-LAMBDA_RUNTIMES = ["python3.12", "python3.13"]
 # Chalice's logical ids for the functions, and the SQS event source (and queue) of each.
 LOGICAL_IDS = {"api_handler": "APIHandler", "run_submissions": "RunSubmissions",
                "dead_letters": "DeadLetters", "sweep": "Sweep"}
@@ -63,7 +62,7 @@ def merge_template(stage: Stage, layer_uri: str) -> dict[str, Any]:
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["SubmissionsDlq", "Arn"]},
                               "maxReceiveCount": config.max_receive_count}}},
         "NodeLayer": {"Type": "AWS::Serverless::LayerVersion", "Properties": {
-            "LayerName": f"evaluator-{stage.name}-node",
+            "LayerName": stage.layer_name,
             "Description": f"Node {node_runtime.VERSION} and the evaluator's sandbox harness",
             "ContentUri": layer_uri, "CompatibleRuntimes": LAMBDA_RUNTIMES,
             "CompatibleArchitectures": ["x86_64"], "RetentionPolicy": "Retain"}},

@@ -31,10 +31,9 @@ from chalicelib.resources import resolve_database_url
 from infra.migrate import apply_migrations
 from infra.policies import ASSUME_ROLE, policies
 from infra.queues import QueueUrls, ensure_queues
-from infra.stages import CHALICE_CONFIG, Stage, load_stage, set_stage_values
+from infra.stages import CHALICE_CONFIG, LAMBDA_RUNTIMES, Stage, load_stage, set_stage_values
 from runner import layer, node_runtime
 
-LAMBDA_RUNTIMES = ["python3.12", "python3.13"]
 # A layer zip up to this size is uploaded in the API call itself; a larger one goes through S3.
 DIRECT_UPLOAD_LIMIT = 50 * 1000 * 1000
 

@@ -18,6 +18,8 @@ CHALICE_DIR = Path(__file__).resolve().parent.parent / ".chalice"
 CHALICE_CONFIG = CHALICE_DIR / "config.json"
 FUNCTIONS = ("api_handler", "run_submissions", "dead_letters", "sweep")
 WORKER = "run_submissions"
+# The Lambda runtimes the functions and the layer target: the bundled Node needs glibc 2.28.
+LAMBDA_RUNTIMES = ["python3.12", "python3.13"]
 # Chalice's own defaults, for a function the config does not size.
 DEFAULT_TIMEOUT_S = 60
 DEFAULT_MEMORY_MB = 128

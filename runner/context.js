@@ -12,11 +12,22 @@
   'use strict';
 
   // Captured now, before the program can replace them on the global object or prototypes.
+  // The program can still replace methods that formatting uses later (String.prototype.slice,
+  // say): that only garbles its own output, since the host checks that what it gets is a string.
   const { Object, Array, String, Number, Symbol, Map, Set, WeakMap, WeakSet, Date, RegExp,
-    Error, TypeError, Promise, Reflect, JSON, Function, Math, ArrayBuffer, Boolean, BigInt } = globalThis;
+    Error, TypeError, RangeError, Promise, Reflect, JSON, Function, Math, ArrayBuffer, Boolean,
+    BigInt } = globalThis;
   const objectToString = Object.prototype.toString;
   const hasOwn = Object.prototype.hasOwnProperty;
   const fnToString = Function.prototype.toString;
+  const symbolToString = Symbol.prototype.toString;
+  const regExpTest = RegExp.prototype.test;
+  const regExpExec = RegExp.prototype.exec;
+  const regExpToString = RegExp.prototype.toString;
+  const dateGetTime = Date.prototype.getTime;
+  const dateToISOString = Date.prototype.toISOString;
+  const mapEntries = Map.prototype.entries;
+  const setValues = Set.prototype.values;
   const call = (fn, self, ...args) => Reflect.apply(fn, self, args);
   const host = (fn, ...args) => {
     const failure = fn(...args);
@@ -49,8 +60,8 @@
   }
 
   function formatKey(key) {
-    if (typeof key === 'symbol') return '[' + call(Symbol.prototype.toString, key) + ']';
-    return IDENTIFIER.test(key) ? key : quote(key);
+    if (typeof key === 'symbol') return '[' + call(symbolToString, key) + ']';
+    return call(regExpTest, IDENTIFIER, key) ? key : quote(key);
   }
 
   function formatPrimitive(value, nested) {
@@ -58,7 +69,7 @@
       case 'string': return nested ? quote(value) : value;
       case 'number': return Object.is(value, -0) ? '-0' : String(value);
       case 'bigint': return String(value) + 'n';
-      case 'symbol': return call(Symbol.prototype.toString, value);
+      case 'symbol': return call(symbolToString, value);
       case 'undefined': return 'undefined';
       default: return String(value); // boolean, null
     }
@@ -143,10 +154,10 @@
     }
     if (tag === 'Error' || value instanceof Error) return errorText(value);
     if (tag === 'Date') {
-      const time = call(Date.prototype.getTime, value);
-      return Number.isNaN(time) ? 'Invalid Date' : call(Date.prototype.toISOString, value);
+      const time = call(dateGetTime, value);
+      return Number.isNaN(time) ? 'Invalid Date' : call(dateToISOString, value);
     }
-    if (tag === 'RegExp') return call(RegExp.prototype.toString, value);
+    if (tag === 'RegExp') return call(regExpToString, value);
     if (tag === 'Promise') return (name || 'Promise') + ' { <unknown> }';
     if (tag === 'WeakMap' || tag === 'WeakSet') return `${tag} { <items unknown> }`;
     if (hasOwn.call(unbox, tag)) {
@@ -160,7 +171,7 @@
       if (tag === 'Map') {
         const size = call(Reflect.getOwnPropertyDescriptor(Map.prototype, 'size').get, value);
         const parts = [];
-        for (const [k, v] of call(Map.prototype.entries, value)) {
+        for (const [k, v] of call(mapEntries, value)) {
           if (parts.length >= MAX_ITEMS) { parts.push(`... ${size - MAX_ITEMS} more items`); break; }
           parts.push(formatValue(k, depth + 1, seen, indent + 1) + ' => ' +
             formatValue(v, depth + 1, seen, indent + 1));
@@ -170,7 +181,7 @@
       if (tag === 'Set') {
         const size = call(Reflect.getOwnPropertyDescriptor(Set.prototype, 'size').get, value);
         const parts = [];
-        for (const v of call(Set.prototype.values, value)) {
+        for (const v of call(setValues, value)) {
           if (parts.length >= MAX_ITEMS) { parts.push(`... ${size - MAX_ITEMS} more items`); break; }
           parts.push(formatValue(v, depth + 1, seen, indent + 1));
         }
@@ -264,13 +275,29 @@
   function prepareStackTrace(error, callSites) {
     let text;
     try { text = errorHeader(error); } catch { text = 'Error'; }
-    for (const site of callSites) {
+    // An index loop: for...of would hand the frames to a replaced Array iterator.
+    for (let i = 0; i < callSites.length; i++) {
+      const site = callSites[i];
       let file;
       try { file = site.getFileName(); } catch { file = undefined; }
-      if (typeof file === 'string' && INTERNAL_FILE.test(file)) continue;
+      if (typeof file === 'string' && call(regExpTest, INTERNAL_FILE, file)) continue;
       text += '\n    at ' + String(site);
     }
     return text;
+  }
+
+  // Node marks where an uncaught error was thrown ("main.js:3", the line, a caret) when the host
+  // formats it; the host no longer touches the error, so the mark is made here.
+  let sourceLines = [];
+  function setSource(code) {
+    if (typeof code === 'string') sourceLines = code.split('\n');
+  }
+  const TOP_FRAME = /^\s+at (?:.*\()?main\.js:(\d+):(\d+)\)?$/m;
+  function withThrowMark(stack) {
+    const at = call(regExpExec, TOP_FRAME, stack);
+    const line = at && sourceLines[Number(at[1]) - 1];
+    if (typeof line !== 'string') return stack;
+    return `main.js:${at[1]}\n${line}\n${' '.repeat(Number(at[2]) - 1)}^\n\n${stack}`;
   }
   Object.defineProperty(Error, 'prepareStackTrace', {
     value: prepareStackTrace, writable: false, configurable: false, enumerable: false,
@@ -292,7 +319,7 @@
     try {
       if (err !== null && typeof err === 'object' && (err instanceof Error ||
         objectToString.call(err) === '[object Error]')) {
-        return errorText(err);
+        return withThrowMark(errorText(err));
       }
       return 'Uncaught ' + inspect(err);
     } catch {
@@ -398,14 +425,16 @@
   }
 
   function formatResult(value) {
+    let text;
     try {
-      return typeof value === 'string' ? value : inspect(value);
+      text = typeof value === 'string' ? value : inspect(value);
     } catch (err) {
-      return describeError(err);
+      text = describeError(err);
     }
+    return typeof text === 'string' ? text : '[a value that could not be formatted]';
   }
 
   const makeError = (message) => new Error(message);
 
-  return { formatResult, describeError, fire, makeError };
+  return { formatResult, describeError, fire, makeError, setSource };
 })

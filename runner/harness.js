@@ -42,6 +42,15 @@ function report(outcome) {
   process.exit(0);
 }
 
+// The result and the error travel as strings capped like the output.
+function capped(text) {
+  if (typeof text !== 'string') return '[not a string]';
+  if (text.length <= options.outputLimit / 3 || Buffer.byteLength(text) <= options.outputLimit) {
+    return text;
+  }
+  return Buffer.from(text.slice(0, options.outputLimit)).subarray(0, options.outputLimit).toString();
+}
+
 // ---- the four host functions the context may call. They accept primitives only, and never
 // throw into the context (a host-realm error would hand the program the host's constructors):
 // `guarded` turns any failure, a stack overflow included, into a message string that the
@@ -88,7 +97,7 @@ function schedule(id, delay, repeat) {
     if (!repeat) hostTimers.delete(id);
     fire(id);
   };
-  hostTimers.set(id, repeat ? setInterval(callback, delay) : setTimeout(callback, delay));
+  hostTimers.set(id, repeat === true ? setInterval(callback, delay) : setTimeout(callback, delay));
 }
 
 function cancel(id) {
@@ -99,7 +108,7 @@ function cancel(id) {
 }
 
 function hostFail(message) {
-  report({ reason: 'error', error: typeof message === 'string' ? message : 'Uncaught exception' });
+  report({ reason: 'error', error: typeof message === 'string' ? capped(message) : 'Uncaught exception' });
 }
 
 // A compile error is a host-realm object made by vm.Script from the program's text; it holds no
@@ -121,13 +130,14 @@ function main() {
   const install = new vm.Script(installSource, { filename: 'evaluator:context' })
     .runInContext(context);
   const sandbox = install(guarded(write), guarded(schedule), guarded(cancel), guarded(hostFail));
-  const { formatResult, describeError, makeError } = sandbox;
+  const { formatResult, describeError, makeError, setSource } = sandbox;
   fire = sandbox.fire;
 
   process.on('uncaughtException', () => report({ reason: 'error', error: 'Uncaught exception' }));
   process.on('unhandledRejection', (reason) => hostFail(describeError(reason)));
 
   const code = fs.readFileSync(0, 'utf8');
+  setSource(code);
 
   let script;
   try {
@@ -146,17 +156,15 @@ function main() {
 
   let value;
   try {
-    value = script.runInContext(context);
+    // displayErrors: false, or Node's C++ would read the thrown value's `stack` from the host.
+    value = script.runInContext(context, { displayErrors: false });
   } catch (err) {
     hostFail(describeError(err));
     return;
   }
   // The completion value is fixed now, as a REPL would show it; the program may still have
   // timers and promises to settle, and it is done when Node's event loop has nothing left.
-  let result = formatResult(value);
-  if (Buffer.byteLength(result) > options.outputLimit) {
-    result = Buffer.from(result).subarray(0, options.outputLimit).toString();
-  }
+  const result = capped(formatResult(value));
   process.once('beforeExit', () => report({ reason: 'completed', result }));
 }
 

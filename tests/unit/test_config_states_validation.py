@@ -97,6 +97,11 @@ def test_bad_bodies_are_explained(raw: bytes | None, message: str) -> None:
         parse_new_submission(raw, 100)
 
 
+def test_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
+    with pytest.raises(BadRequest, match="nested too deeply"):
+        parse_new_submission(b'{"code": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 1 << 20)
+
+
 def test_code_over_the_cap_is_too_large() -> None:
     parse_new_submission(body(code="é" * 50), 100)  # exactly 100 bytes: fine
     with pytest.raises(PayloadTooLarge, match="101 bytes; the limit is 100"):

@@ -131,3 +131,20 @@ def test_missing_runtime_is_reported_not_replaced(tmp_path) -> None:
     missing = NodeSandbox(tmp_path / "no-node", tmp_path / "harness.js")
     with pytest.raises(SandboxUnavailable, match="missing"):
         missing.run("1", Limits(1000, 128, 1000))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a root worker dropping to nobody")
+def test_a_launch_failure_is_ours_not_the_programs(config, tmp_path) -> None:
+    """A Node the unprivileged user cannot execute: an infrastructure error (retried), never a
+    'crashed' verdict on the program."""
+    import shutil
+
+    from chalicelib.errors import SandboxUnavailable
+
+    hidden = tmp_path / "private"
+    hidden.mkdir(mode=0o700)
+    shutil.copy(config.node_path, hidden / "node")
+    for helper in (config.exec_helper_path, None):
+        sandbox = NodeSandbox(hidden / "node", config.harness_path, exec_helper=helper)
+        with pytest.raises(SandboxUnavailable, match="Permission denied"):
+            sandbox.run("1", Limits(2000, 256, 1 << 20))

@@ -60,9 +60,18 @@ def test_claim_after_the_lease_expires_is_a_new_attempt(store: SubmissionStore) 
 def test_release_lets_the_retry_claim_at_once(store: SubmissionStore) -> None:
     sid = store.create("1", "JavaScript").submission_id
     store.claim(sid, lease_s=300)
-    store.release(sid, "database hiccup")
+    store.release(sid, "database hiccup", attempt=1)
     again = store.claim(sid, lease_s=300)
     assert again is not None and again.attempts == 2 and again.last_error == "database hiccup"
+
+
+def test_a_late_worker_cannot_free_a_lease_taken_since(store: SubmissionStore) -> None:
+    sid = store.create("1", "JavaScript").submission_id
+    store.claim(sid, lease_s=0)          # attempt 1; its lease runs out at once
+    second = store.claim(sid, lease_s=300)  # attempt 2 takes over
+    store.release(sid, "late failure of attempt 1", attempt=1)
+    assert store.get(sid).lease_until == second.lease_until
+    assert store.claim(sid, lease_s=300) is None  # attempt 2 still holds it
 
 
 def test_finish_writes_the_result_exactly_once(store: SubmissionStore) -> None:
@@ -93,14 +102,14 @@ def test_terminal_submissions_never_change(store: SubmissionStore,
     assert before.status is terminal_outcome.status
     assert store.claim(sid, lease_s=30) is None
     assert store.abandon(sid, "gave up") is False
-    store.release(sid, "ignored")
+    store.release(sid, "ignored", attempt=1)
     assert store.get(sid) == before
 
 
 def test_abandon_fails_pending_with_the_last_error(store: SubmissionStore) -> None:
     sid = store.create("1", "JavaScript").submission_id
     store.claim(sid, lease_s=300)
-    store.release(sid, "runtime missing")
+    store.release(sid, "runtime missing", attempt=1)
     assert store.abandon(sid, "Gave up after 5 attempts") is True
     row = store.get(sid)
     assert (row.status, row.reason) == (Status.FAILED, Reason.INFRASTRUCTURE)

@@ -117,7 +117,7 @@ def test_a_running_submission_out_of_attempts_is_failed_with_the_reason(env) -> 
     sid = evaluator.store.create("1", "JavaScript").submission_id
     for _ in range(evaluator.config.max_receive_count):
         evaluator.store.claim(sid, lease_s=0)
-    evaluator.store.release(sid, "worker killed")
+    evaluator.store.release(sid, "worker killed", attempt=evaluator.config.max_receive_count)
     age(url, sid, lease_until="1 hour", queued_at="1 hour")
     result = evaluator.sweep()
     assert result.abandoned == [sid] and result.requeued == []

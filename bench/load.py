@@ -88,7 +88,7 @@ def run(n: int = 2000, clients: int = 8, restart_at: float = 0.5, timeout_s: flo
         data_dir: Path | None = None, log=print) -> LoadReport:
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="evaluator-load-"))
     env = service_environment(**LOAD_ENV)
-    stack = RunningStack(data_dir, env).start()
+    stack = RunningStack(data_dir, env)
     client = Client(stack)
     started = time.monotonic()
     restarted = threading.Event()
@@ -107,8 +107,10 @@ def run(n: int = 2000, clients: int = 8, restart_at: float = 0.5, timeout_s: flo
         restarted.set()
 
     killer = threading.Thread(target=restart_midway, daemon=True)
-    killer.start()
     try:
+        stack.start()
+        started = time.monotonic()
+        killer.start()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client.submit, range(n)))
         killer.join(timeout_s)

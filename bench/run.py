@@ -181,8 +181,9 @@ def measure_mix(stack: RunningStack) -> dict[str, dict[str, float]]:
 def run(samples: int) -> dict[str, Any]:
     floor_ms, spawn_per_s = measure_floor(max(samples // 3, 30))
     data_dir = Path(tempfile.mkdtemp(prefix="evaluator-bench-"))
-    stack = RunningStack(data_dir, service_environment(**BENCH_ENV)).start()
+    stack = RunningStack(data_dir, service_environment(**BENCH_ENV))
     try:
+        stack.start()
         latencies, split = measure_latency(stack, samples)
         throughput = measure_throughput(stack, 2 * samples)
         mix = measure_mix(stack)

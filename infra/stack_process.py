@@ -55,9 +55,10 @@ class RunningStack:
                 raise TimeoutError(f"the stack was not ready in {timeout_s} s:\n{self.logs()[-4000:]}")
             time.sleep(0.1)
 
-    def stop(self, timeout_s: float = 30) -> int:
+    def stop(self, timeout_s: float = 30) -> int | None:
         """Ctrl-C's path: SIGTERM, wait for a clean exit; returns the exit status."""
-        assert self.process is not None
+        if self.process is None:
+            return None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

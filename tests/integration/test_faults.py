@@ -91,15 +91,16 @@ def finished_count(logs: str, sid: str) -> int:
 
 def test_killing_the_whole_stack_mid_run_loses_nothing(data_dir: Path) -> None:
     stack = start(data_dir)
-    ids = submit_all(stack, 16, busy_ms=400)
-    deadline = time.monotonic() + 20
-    while not any(stack.get(sid).json() == "Running" for sid in ids):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    runners = children_running_node(stack.process.pid)
-    assert runners  # the runs in flight, and the processes kept warm
-    stack.process.send_signal(signal.SIGKILL)
-    stack.process.wait()
+    try:
+        ids = submit_all(stack, 16, busy_ms=400)
+        deadline = time.monotonic() + 20
+        while not any(stack.get(sid).json() == "Running" for sid in ids):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        runners = children_running_node(stack.process.pid)
+        assert runners  # the runs in flight, and the processes kept warm
+    finally:
+        stack.kill()  # SIGKILL: the crash under test (and no stack left behind if it failed)
     time.sleep(0.5)
     # They died with their worker: no program outlives its time limit.
     assert all(not alive(pid) for pid in runners)

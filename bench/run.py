@@ -17,6 +17,7 @@ BENCH_N scales the run (default 300 latency samples and a 2 x N burst). Writes b
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import statistics
@@ -24,12 +25,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
-import requests
 
 from chalicelib.config import PROJECT_ROOT, load_config
 from chalicelib.sandbox import Limits, NodeSandbox
@@ -86,26 +88,47 @@ def measure_floor(samples: int) -> tuple[float, float]:
 
 
 # ---- against the stack ------------------------------------------------------------------------
-def submit(session: requests.Session, url: str, code: str) -> str:
-    response = session.post(url + "/submission", json={"code": code}, timeout=30)
-    response.raise_for_status()
-    return response.json()["submission_id"]
+class Client:
+    """A keep-alive HTTP/1.1 client on the standard library: the load generator shares the two
+    cores with the service, so it should cost as little as it can (requests costs more)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urlsplit(url)
+        self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+
+    def call(self, method: str, path: str, body: dict | None = None) -> Any:
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if payload else {}
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+        return json.loads(data)
 
 
-def wait_terminal(session: requests.Session, url: str, sid: str) -> dict[str, Any]:
+def submit(client: Client, code: str) -> str:
+    return client.call("POST", "/submission", {"code": code})["submission_id"]
+
+
+def status(client: Client, sid: str) -> Any:
+    return client.call("GET", f"/submission/{sid}")
+
+
+def wait_terminal(client: Client, sid: str) -> dict[str, Any]:
     while True:
-        body = session.get(f"{url}/submission/{sid}", timeout=30).json()
+        body = status(client, sid)
         if isinstance(body, dict) and body["status"] in TERMINAL:
             return body
         time.sleep(POLL_INTERVAL_MS / 1000)
 
 
-def timed_run(session: requests.Session, url: str, code: str) -> tuple[str, float, float]:
-    """(submission id, ms from POST to the first GET that shows it terminal, epoch at the end)."""
+def timed_run(client: Client, code: str) -> tuple[str, float]:
+    """(submission id, ms from POST to the first GET that shows it terminal)."""
     started = time.perf_counter()
-    sid = submit(session, url, code)
-    wait_terminal(session, url, sid)
-    return sid, (time.perf_counter() - started) * 1000, time.time()
+    sid = submit(client, code)
+    wait_terminal(client, sid)
+    return sid, (time.perf_counter() - started) * 1000
 
 
 def stage_split(database_url: str, ids: list[str]) -> dict[str, float]:
@@ -126,12 +149,23 @@ def stage_split(database_url: str, ids: list[str]) -> dict[str, float]:
 
 
 def measure_latency(stack: RunningStack, samples: int) -> tuple[list[float], dict[str, float]]:
-    session = requests.Session()
+    client = Client(stack.url)
     for _ in range(5):
-        timed_run(session, stack.url, "2 + 2")  # warm connections and pools
-    results = [timed_run(session, stack.url, "2 + 2") for _ in range(samples)]
-    split = stage_split(stack.info["database_url"], [sid for sid, _, _ in results])
-    return [ms for _, ms, _ in results], split
+        timed_run(client, "2 + 2")  # warm connections and pools
+    results = [timed_run(client, "2 + 2") for _ in range(samples)]
+    split = stage_split(stack.info["database_url"], [sid for sid, _ in results])
+    return [ms for _, ms in results], split
+
+
+def per_thread_client(url: str) -> Callable[[], Client]:
+    local = threading.local()
+
+    def client() -> Client:
+        if not hasattr(local, "client"):
+            local.client = Client(url)
+        return local.client
+
+    return client
 
 
 def measure_throughput(stack: RunningStack, count: int, clients: int = 8) -> float:
@@ -139,40 +173,27 @@ def measure_throughput(stack: RunningStack, count: int, clients: int = 8) -> flo
 
     The clients only submit; one checker then goes over the unfinished ids in rounds every
     THROUGHPUT_ROUND_MS, so that checking does not eat the CPU the service needs."""
-    sessions = threading.local()
-
-    def session() -> requests.Session:
-        if not hasattr(sessions, "s"):
-            sessions.s = requests.Session()
-        return sessions.s
-
+    client = per_thread_client(stack.url)
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        pending = set(pool.map(lambda _: submit(session(), stack.url, "2 + 2"), range(count)))
-    checker = requests.Session()
+        pending = list(pool.map(lambda _: submit(client(), "2 + 2"), range(count)))
+    checker = Client(stack.url)
     while pending:
         time.sleep(THROUGHPUT_ROUND_MS / 1000)
-        for sid in list(pending):
-            body = checker.get(f"{stack.url}/submission/{sid}", timeout=30).json()
-            if isinstance(body, dict) and body["status"] in TERMINAL:
-                pending.discard(sid)
-            else:
-                break  # they finish roughly in order: look again next round
+        while pending:  # they finish roughly in order: stop at the first unfinished one
+            body = status(checker, pending[0])
+            if not (isinstance(body, dict) and body["status"] in TERMINAL):
+                break
+            pending.pop(0)
     return count / (time.perf_counter() - started)
 
 
 def measure_mix(stack: RunningStack) -> dict[str, dict[str, float]]:
     programs = [(kind, MIX[kind]) for kind, n in MIX_COUNTS.items() for _ in range(n)]
     programs = programs[::2] + programs[1::2]  # interleave the kinds
-    sessions = threading.local()
-
-    def one(item: tuple[str, str]) -> tuple[str, float]:
-        if not hasattr(sessions, "s"):
-            sessions.s = requests.Session()
-        return item[0], timed_run(sessions.s, stack.url, item[1])[1]
-
+    client = per_thread_client(stack.url)
     with ThreadPoolExecutor(4) as pool:
-        timings = list(pool.map(one, programs))
+        timings = list(pool.map(lambda item: (item[0], timed_run(client(), item[1])[1]), programs))
     return {kind: {"n": sum(1 for k, _ in timings if k == kind),
                    "p50_ms": round(percentile([ms for k, ms in timings if k == kind], 50), 1),
                    "max_ms": round(max(ms for k, ms in timings if k == kind), 1)}

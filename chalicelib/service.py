@@ -148,9 +148,8 @@ class Evaluator:
                     "message_id": record.message_id, "error": str(exc)})
         return [record.message_id for record, _ in failures]
 
-    def backoff_s(self, receive_count: int, cap_s: int | None = None) -> int:
+    def backoff_s(self, receive_count: int, cap_s: int) -> int:
         """Exponential back-off for infrastructure failures, capped at the visibility timeout."""
-        cap_s = self.config.visibility_timeout_s if cap_s is None else cap_s
         return min(self.config.retry_delay_s * 2 ** max(receive_count - 1, 0), cap_s)
 
     def _process_one(self, record: QueueRecord, lease_s: int) -> None:

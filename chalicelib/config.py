@@ -17,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LAYER_ROOT = Path("/opt")
 # Start-up, kill and clean-up time of one run beyond its time limit, generously rounded.
 RUN_OVERHEAD_MS = 1000
+# A run that is at its memory limit when its time is up gets this long (at most its time limit)
+# for V8 to decide whether it is out of memory (chalicelib/sandbox.py).
+MEMORY_VERDICT_GRACE_MS = 500
 
 
 class ConfigError(ValueError):
@@ -182,7 +185,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             raise ConfigError(f"{option.env}={raw!r}: {exc}") from exc
     config = Config(**values)
     # A batch runs its programs one after another; the worker must be able to finish all of them.
-    worst_batch_ms = config.batch_size * (config.time_limit_ms + RUN_OVERHEAD_MS)
+    worst_batch_ms = config.batch_size * (config.time_limit_ms + MEMORY_VERDICT_GRACE_MS +
+                                          RUN_OVERHEAD_MS)
     if worst_batch_ms >= config.worker_timeout_s * 1000:
         raise ConfigError(
             f"WORKER_TIMEOUT_S={config.worker_timeout_s} is too short for WORKER_BATCH_SIZE="

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chalicelib.config import MEMORY_VERDICT_GRACE_MS
 from chalicelib.errors import SandboxUnavailable
 from chalicelib.states import STATUS_FOR_REASON, Reason, Status
 from chalicelib.warm_pool import WarmPool
@@ -47,17 +48,17 @@ NPROC_LIMIT = 256
 UNPRIVILEGED_USER = "nobody"
 STDERR_CAP_BYTES = 64 * 1024
 READ_CHUNK = 64 * 1024
-OOM_MARKERS = (
-    b"JavaScript heap out of memory",
-    b"Fatal process out of memory",
-    b"Reached heap limit",
-    b"Allocation failed",
-)
+# What V8 itself prints on stderr when it gives up for lack of memory, before it aborts the process
+# (SIGABRT when the heap limit is reached, SIGTRAP when an allocation outside the heap fails). The
+# program cannot write to stderr, and the text only counts together with one of these signals.
+V8_OOM_MARKERS = (b"JavaScript heap out of memory", b"Fatal process out of memory")
+V8_OOM_SIGNALS = (-signal.SIGABRT, -signal.SIGTRAP)
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # sandbox-exec's exit status when it could not set up or exec the program (see sandbox_exec.c).
 LAUNCH_FAILED = 127
-OOM_ERRORS = ("Array buffer allocation failed", "Unable to grow instance memory", "Out of memory",
-              "Failed to allocate memory", "Invalid string length", "Invalid typed array length")
+# Helper-thread CPU during the grace after the deadline that means "collecting garbage" (2 ticks,
+# 20 ms; a program that only loops uses none).
+GC_BUSY_TICKS = 2
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,14 @@ class NodeSandbox:
             "--frozen-intrinsics",
             "--no-addons",
             "--disable-proto=delete",
-            "--experimental-vm-modules",           # lets the harness answer import() in-realm
-            "--disable-warning=ExperimentalWarning",
+            "--expose-internals",                  # the harness points V8's stack-formatting and
+            "--disable-warning=internal/test/binding",  # import() hooks into the program's realm
             f"--max-old-space-size={limits.memory_mb}",
             f"--stack-size={self.stack_bytes // 2 // 1024}",
             str(self.harness_path),
             f"--result-fd={result_fd}",
             f"--output-limit={limits.output_bytes}",
+            f"--memory-limit-mb={limits.memory_mb}",
         ]
 
     def start(self, limits: Limits) -> StartedProcess:
@@ -253,17 +255,38 @@ class StartedProcess:
         return self.process.poll() is None
 
     def run(self, code: str) -> RunOutcome:
-        """Hand the process its program and read how it ended. The time limit runs from here."""
+        """Hand the process its program and read how it ended. The time limit runs from here.
+
+        A program still running at the deadline while at its memory limit gets a short grace to
+        let V8 decide whether it is out of memory (a heap bomb near the limit spends its last
+        seconds collecting garbage). It ends memory_limit if V8 gives up, or if it still runs
+        then and V8's helper threads were collecting garbage meanwhile; else time_limit.
+        """
         started = time.monotonic()
+        limit_s = self.limits.time_ms / 1000
+        gc_ticks_at_deadline: int | None = None
+
+        def at_deadline() -> float | None:
+            nonlocal gc_ticks_at_deadline
+            if gc_ticks_at_deadline is not None or not _at_memory_limit(self.process.pid, self.limits):
+                return None
+            gc_ticks_at_deadline = _helper_cpu_ticks(self.process.pid)
+            return started + limit_s + min(MEMORY_VERDICT_GRACE_MS / 1000, limit_s)
+
         try:
             try:
                 captured, timed_out = _collect(
-                    self.process, code.encode("utf-8"), self.result_read,
-                    started + self.limits.time_ms / 1000, self.limits.output_bytes)
+                    self.process, code.encode("utf-8"), self.result_read, started + limit_s,
+                    self.limits.output_bytes, at_deadline)
+                collecting = (timed_out and gc_ticks_at_deadline is not None and
+                              _helper_cpu_ticks(self.process.pid) - gc_ticks_at_deadline
+                              >= GC_BUSY_TICKS)
             finally:
                 _kill_group(self.process)
             duration_ms = round((time.monotonic() - started) * 1000)
-            return _outcome(self.process.returncode, captured, timed_out, self.limits, duration_ms)
+            return _outcome(self.process.returncode, captured,
+                            timed_out or gc_ticks_at_deadline is not None, self.limits,
+                            duration_ms, out_of_memory=collecting)
         finally:
             self.discard()
 
@@ -320,11 +343,12 @@ def _pre_exec(settings: list[tuple[str, int, int]]):
 
 
 def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: float,
-             output_cap: int) -> tuple[dict[str, _Capture], bool]:
+             output_cap: int, at_deadline=lambda: None) -> tuple[dict[str, _Capture], bool]:
     """Feed the program its source and read its three streams until they close or time is up.
 
-    Returns the captures and whether the deadline passed. Stops reading early when stdout
-    overflows its cap: the run ends there.
+    Returns the captures and whether the deadline passed. When it passes, ``at_deadline()`` may
+    return a later one to wait for instead. Stops reading early when stdout overflows its cap:
+    the run ends there.
     """
     captures = {
         "stdout": _Capture(output_cap),
@@ -346,7 +370,10 @@ def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: f
         while open_readers:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return captures, True
+                later = at_deadline()
+                if later is None:
+                    return captures, True
+                deadline, remaining = later, later - time.monotonic()
             for key, _ in selector.select(remaining):
                 if key.data == "stdin":
                     try:
@@ -365,7 +392,48 @@ def _collect(process: subprocess.Popen, code: bytes, result_fd: int, deadline: f
                 captures[key.data].add(chunk)
                 if captures["stdout"].overflow:
                     return captures, False
-    return captures, not _exited(process.pid, deadline)
+    if _exited(process.pid, deadline):
+        return captures, False
+    later = at_deadline()
+    return captures, later is None or not _exited(process.pid, later)
+
+
+def _helper_cpu_ticks(pid: int) -> int:
+    """CPU time (clock ticks) used so far by every thread of the process but the main one: V8's
+    worker threads, which run the garbage collector's parallel work. A program looping with its
+    memory held uses none; one whose heap is full and collected over and over keeps them busy."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tasks:
+        if tid == str(pid):
+            continue
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _at_memory_limit(pid: int, limits: Limits) -> bool:
+    """Whether the process has less than a quarter of its memory limit left under RLIMIT_DATA,
+    by the kernel's own count (VmData), read while it still runs."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmData:"):
+                    used = int(line.split()[1]) << 10
+                    break
+            else:
+                return False
+    except (OSError, ValueError):
+        return False
+    data_limit = (NODE_RESERVED_DATA_MB + limits.memory_mb) << 20
+    return data_limit - used < (limits.memory_mb << 20) // 4
 
 
 def _exited(pid: int, deadline: float) -> bool:
@@ -417,7 +485,7 @@ def _describe_exit(returncode: int | None) -> str:
 
 
 def _outcome(returncode: int | None, captured: dict[str, _Capture], timed_out: bool,
-             limits: Limits, duration_ms: int) -> RunOutcome:
+             limits: Limits, duration_ms: int, out_of_memory: bool = False) -> RunOutcome:
     stdout = captured["stdout"]
     report = _parse_result(captured["result"])
     common = {
@@ -431,27 +499,32 @@ def _outcome(returncode: int | None, captured: dict[str, _Capture], timed_out: b
             error=f"Output limit exceeded: the program printed more than {limits.output_bytes} "
                   "bytes; the output was cut off there and the program stopped.",
             **common)
-    if report and report["reason"] == "completed":
-        return RunOutcome(Reason.COMPLETED, result=_text(str(report.get("result", ""))), **common)
-    if report:  # the program threw
-        error = _text(str(report.get("error", "")))
-        reason = Reason.MEMORY_LIMIT if any(m in error for m in OOM_ERRORS) else Reason.ERROR
-        if reason is Reason.MEMORY_LIMIT:
-            error = f"Memory limit exceeded ({limits.memory_mb} MiB): {error}"
-        return RunOutcome(reason, error=error, **common)
+    # Every reason below comes from what the process did: its exit status and signal, V8's own
+    # out-of-memory exit, the harness's measurement of the memory left. Never from the program's
+    # own text, which it controls.
+    stderr = bytes(captured["stderr"].data)
+    if out_of_memory or (returncode in V8_OOM_SIGNALS and
+                         any(marker in stderr for marker in V8_OOM_MARKERS)):
+        return RunOutcome(
+            Reason.MEMORY_LIMIT,
+            error=f"Memory limit exceeded: the program used more than {limits.memory_mb} MiB.",
+            **common)
     if timed_out:
         return RunOutcome(
             Reason.TIME_LIMIT,
             error=f"Time limit exceeded: the program ran longer than {limits.time_ms} ms.",
             **common)
-    stderr = bytes(captured["stderr"].data)
+    if report and report["reason"] == "completed":
+        return RunOutcome(Reason.COMPLETED, result=_text(str(report.get("result", ""))), **common)
+    if report:  # the program threw
+        error = _text(str(report.get("error", "")))
+        if report.get("memory_exhausted") is True:
+            return RunOutcome(Reason.MEMORY_LIMIT,
+                              error=f"Memory limit exceeded ({limits.memory_mb} MiB): {error}",
+                              **common)
+        return RunOutcome(Reason.ERROR, error=error, **common)
     if returncode == LAUNCH_FAILED and stderr.startswith(b"sandbox-exec:"):
         raise SandboxUnavailable(f"could not launch the program: {_text(stderr).strip()}")
-    if any(marker in stderr for marker in OOM_MARKERS):
-        return RunOutcome(
-            Reason.MEMORY_LIMIT,
-            error=f"Memory limit exceeded: the program used more than {limits.memory_mb} MiB.",
-            **common)
     detail = _text(stderr[-2000:]).strip()
     return RunOutcome(
         Reason.CRASHED,

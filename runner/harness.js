@@ -3,28 +3,43 @@
 // started for this program alone, and reports how it ended.
 //
 // Protocol with the Python driver (chalicelib/sandbox.py):
-//   argv    --result-fd=N --output-limit=BYTES
+//   argv    --result-fd=N --output-limit=BYTES --memory-limit-mb=MB
 //   stdin   the program's source, UTF-8
 //   fd 1    what the program prints (console.*), capped at BYTES
-//   fd N    one JSON line: {"reason": "completed"|"error"|"output_limit", "result"?, "error"?}
+//   fd N    one JSON line: {"reason": "completed"|"error"|"output_limit", "result"?, "error"?,
+//           "memory_exhausted"?}
 // The program can write only through its console, which goes to fd 1, so nothing it prints can
 // reach fd N and forge a result.
 //
 // Time and memory are enforced from outside (wall-clock kill of the process group, rlimits,
 // V8 heap size): no in-process timeout can be trusted to fire.
+//
+// Why Node's internals: V8 calls two embedder hooks straight from program code, error-stack
+// formatting and dynamic import(). Node answers both with JavaScript of the host realm, and a
+// program that calls them with its stack nearly full makes that JavaScript overflow on entry,
+// which hands the program a RangeError of the host realm (and with it the host's constructors).
+// So both hooks are replaced, before the program arrives, by functions of the program's own
+// realm (context.js): whatever overflows there is an error of the program's realm.
+// `--expose-internals` is what makes the two setters reachable; the program never sees them.
 
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
+const { types } = require('node:util');
+const { internalBinding } = require('internal/test/binding');
 
 const USER_FILENAME = 'main.js';
+const { getProxyDetails, getPromiseDetails } = internalBinding('util');
+const { setPrepareStackTraceCallback } = internalBinding('errors');
+const { setImportModuleDynamicallyCallback } = internalBinding('module_wrap');
 
 function parseArgs(argv) {
-  const options = { resultFd: 3, outputLimit: 1 << 20 };
+  const options = { resultFd: 3, outputLimit: 1 << 20, memoryLimitMb: 256 };
   for (const arg of argv) {
     const [key, value] = arg.split('=');
     if (key === '--result-fd') options.resultFd = Number(value);
     else if (key === '--output-limit') options.outputLimit = Number(value);
+    else if (key === '--memory-limit-mb') options.memoryLimitMb = Number(value);
   }
   return options;
 }
@@ -42,7 +57,8 @@ function report(outcome) {
   process.exit(0);
 }
 
-// The result and the error travel as strings capped like the output.
+// The result and the error travel as strings capped like the output (the context bounds them
+// first, so this never copies more than a few times the cap).
 function capped(text) {
   if (typeof text !== 'string') return '[not a string]';
   if (text.length <= options.outputLimit / 3 || Buffer.byteLength(text) <= options.outputLimit) {
@@ -51,14 +67,27 @@ function capped(text) {
   return Buffer.from(text.slice(0, options.outputLimit)).subarray(0, options.outputLimit).toString();
 }
 
-// ---- the four host functions the context may call. They accept primitives only, and never
-// throw into the context (a host-realm error would hand the program the host's constructors):
-// `guarded` turns any failure, a stack overflow included, into a message string that the
-// context turns into an error of its own realm.
+// Whether the process is really out of memory, measured here rather than read from anything the
+// program wrote: can the harness still get half of the run's memory limit? An ArrayBuffer is
+// counted by RLIMIT_DATA as soon as it is mapped and costs no time (its pages are never touched).
+function memoryExhausted() {
+  try {
+    new ArrayBuffer(Math.max(1, options.memoryLimitMb >> 1) * (1 << 20));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// ---- the host functions the context may call. They accept primitives only (except `typeTag`
+// and `proxyDetails`, which pass a program value to V8's own C++ type checks and run no
+// JavaScript on it), and never throw into the context: `guarded` turns any failure inside them
+// into a message string that the context turns into an error of its own realm. A failure on
+// entry (a stack overflow before the `try`) is caught on the context's side of the call.
 function guarded(fn) {
-  return (...args) => {
+  return (a, b, c) => {
     try {
-      fn(...args);
+      fn(a, b, c);
       return '';
     } catch (err) {
       try {
@@ -88,16 +117,21 @@ function write(text) {
   outputBytes += bytes.length;
 }
 
+// Timers: the context keeps the callbacks; the host only learns an id, a delay and a kind.
+const TIMEOUT_MAX = 2 ** 31 - 1;
 const hostTimers = new Map();
 let fire = null;
 
-function schedule(id, delay, repeat) {
+function schedule(id, delay, kind) {
   if (typeof id !== 'number' || typeof delay !== 'number') return;
+  const ms = delay >= 1 && delay <= TIMEOUT_MAX ? Math.trunc(delay) : 1;
   const callback = () => {
-    if (!repeat) hostTimers.delete(id);
+    if (kind !== 'interval') hostTimers.delete(id);
     fire(id);
   };
-  hostTimers.set(id, repeat === true ? setInterval(callback, delay) : setTimeout(callback, delay));
+  const handle = kind === 'immediate' ? setImmediate(callback)
+    : kind === 'interval' ? setInterval(callback, ms) : setTimeout(callback, ms);
+  hostTimers.set(id, handle);
 }
 
 function cancel(id) {
@@ -105,10 +139,68 @@ function cancel(id) {
   if (handle === undefined) return;
   hostTimers.delete(id);
   clearTimeout(handle); // clears intervals too
+  clearImmediate(handle);
 }
 
-function hostFail(message) {
-  report({ reason: 'error', error: typeof message === 'string' ? capped(message) : 'Uncaught exception' });
+// ref/unref/refresh of a timer, as Node's Timeout objects offer them.
+function control(id, action) {
+  const handle = hostTimers.get(id);
+  if (handle === undefined) return;
+  if (action === 'ref') handle.ref();
+  else if (action === 'unref') handle.unref();
+  else if (action === 'refresh' && typeof handle.refresh === 'function') handle.refresh();
+}
+
+function microtask(id) {
+  if (typeof id === 'number') queueMicrotask(() => fire(id));
+}
+
+function hostFail(message, rangeError) {
+  report({
+    reason: 'error',
+    error: typeof message === 'string' ? capped(message) : 'Uncaught exception',
+    memory_exhausted: rangeError === true && memoryExhausted(),
+  });
+}
+
+// What kind of object a program value is, from V8's own type checks (no trap, getter or hook of
+// the program runs). Returns a tag string.
+function typeTag(value) {
+  try {
+    if (types.isProxy(value)) return 'proxy';
+    if (types.isNativeError(value)) return 'error';
+    if (types.isMap(value)) return 'map';
+    if (types.isSet(value)) return 'set';
+    if (types.isDate(value)) return 'date';
+    if (types.isRegExp(value)) return 'regexp';
+    if (types.isPromise(value)) return 'promise';
+    if (types.isTypedArray(value)) return 'typedarray';
+    if (types.isArrayBuffer(value)) return 'arraybuffer';
+    if (types.isSharedArrayBuffer(value)) return 'sharedarraybuffer';
+    if (types.isDataView(value)) return 'dataview';
+    if (types.isWeakMap(value)) return 'weakmap';
+    if (types.isWeakSet(value)) return 'weakset';
+    if (types.isBoxedPrimitive(value)) return 'boxed';
+    if (types.isMapIterator(value)) return 'mapiterator';
+    if (types.isSetIterator(value)) return 'setiterator';
+    if (types.isGeneratorObject(value)) return 'generator';
+    if (types.isAsyncFunction(value)) return types.isGeneratorFunction(value) ? 'asyncgeneratorfunction' : 'asyncfunction';
+    if (types.isGeneratorFunction(value)) return 'generatorfunction';
+    if (types.isModuleNamespaceObject(value)) return 'module';
+    return '';
+  } catch {
+    return '';
+  }
+}
+
+// A proxy's target and handler (null for a revoked proxy), or a promise's state and value: what
+// Node's inspect shows, read by V8 without running any of the program's code.
+function proxyDetails(value) {
+  return getProxyDetails(value, true);
+}
+
+function promiseDetails(value) {
+  return getPromiseDetails(value);
 }
 
 // A compile error is a host-realm object made by vm.Script from the program's text; it holds no
@@ -121,34 +213,34 @@ function syntaxErrorText(err) {
 
 function main() {
   // Build the context first: a process started ahead of need does this while it waits for its
-  // program, off the program's clock.
+  // program, off the program's clock. Code generation from strings is on in the program's realm
+  // only (eval there creates nothing the program could not write itself); the host keeps it off
+  // (--disallow-code-generation-from-strings), which is what makes any leaked host Function inert.
   const context = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
     name: 'submission',
-    codeGeneration: { strings: false, wasm: false },
+    codeGeneration: { strings: true, wasm: false },
   });
   const installSource = fs.readFileSync(path.join(__dirname, 'context.js'), 'utf8');
   const install = new vm.Script(installSource, { filename: 'evaluator:context' })
     .runInContext(context);
-  const sandbox = install(guarded(write), guarded(schedule), guarded(cancel), guarded(hostFail));
-  const { formatResult, describeError, makeError, setSource } = sandbox;
+  const sandbox = install(guarded(write), guarded(schedule), guarded(cancel), guarded(control),
+    guarded(microtask), guarded(hostFail), typeTag, proxyDetails, promiseDetails);
+  const { formatResult, describeError, isRangeError, setSource, prepareStackTrace, importModule } =
+    sandbox;
   fire = sandbox.fire;
+  setPrepareStackTraceCallback(prepareStackTrace);
+  setImportModuleDynamicallyCallback(importModule);
+  sandbox.ready(__filename);
 
   process.on('uncaughtException', () => report({ reason: 'error', error: 'Uncaught exception' }));
-  process.on('unhandledRejection', (reason) => hostFail(describeError(reason)));
+  process.on('unhandledRejection', (reason) => hostFail(describeError(reason), isRangeError(reason)));
 
   const code = fs.readFileSync(0, 'utf8');
   setSource(code);
 
   let script;
   try {
-    script = new vm.Script(code, {
-      filename: USER_FILENAME,
-      // Without this hook Node rejects import() with a host-realm error; reject with one of the
-      // program's own realm instead, so no host object ever reaches it.
-      importModuleDynamically: () => {
-        throw makeError('import() is not available: programs run without modules');
-      },
-    });
+    script = new vm.Script(code, { filename: USER_FILENAME });
   } catch (err) {
     report({ reason: 'error', error: syntaxErrorText(err) });
     return;
@@ -159,7 +251,7 @@ function main() {
     // displayErrors: false, or Node's C++ would read the thrown value's `stack` from the host.
     value = script.runInContext(context, { displayErrors: false });
   } catch (err) {
-    hostFail(describeError(err));
+    hostFail(describeError(err), isRangeError(err));
     return;
   }
   // The completion value is fixed now, as a REPL would show it; the program may still have

@@ -15,10 +15,26 @@ from __future__ import annotations
 
 ROUTES = r"""
 const found = [];
-const report = (route, p) => { if (p && typeof p === 'object') found.push([route, p]); };
+const late = [];
+// A host process: what Node's `process` has and nothing of the program's realm does.
+const isProcess = (p) => !!p && typeof p === 'object' && typeof p.pid === 'number' &&
+  (typeof p.getBuiltinModule === 'function' || typeof p.binding === 'function');
+const report = (route, p) => { if (isProcess(p)) found.push([route, p]); };
+// Code generation is on in the program's realm: its own Function constructors work there and
+// find no `process`; a host Function must not generate code at all. Async and generator
+// constructors hand their result over as a promise or an iterator.
 const viaFunction = (route, F) => {
-  try { report(route, F('return process')()); } catch (e) {}
-  try { report(route + '/this', F('return this')().process); } catch (e) {}
+  for (const body of ['return process', 'return this.process', 'return globalThis.process']) {
+    try {
+      let value = F(body)();
+      if (value && typeof value.then === 'function') {
+        late.push(Promise.resolve(value).then((p) => report(route, p), () => {}));
+        continue;
+      }
+      if (value && typeof value.next === 'function') value = value.next().value;
+      report(route, value);
+    } catch (e) {}
+  }
 };
 const viaError = (route, e) => {
   try { viaFunction(route, e.constructor.constructor); } catch (x) {}
@@ -56,7 +72,8 @@ try {
 console.log({ [Symbol.for('nodejs.util.inspect.custom')]: (depth, options, inspect) => {
   viaFunction('inspect hook (CVE-2023-37903)', inspect.constructor); return 'hooked'; } });
 const pending = [
-  import('fs').then((fs) => report('import fs', { getBuiltinModule: () => fs }),
+  ...late,
+  import('fs').then((fs) => found.push(['import fs', { getBuiltinModule: () => fs }]),
                     (e) => viaError('import()', e)),
   (async () => {
     const p = (async () => { (function f() { f(); })(); })();

@@ -5,13 +5,15 @@
 const fs = require('node:fs');
 const vm = require('node:vm');
 
-const arg = process.argv.find((a) => a.startsWith('--result-fd='));
-const resultFd = Number(arg.split('=')[1]);
+const option = (name) => Number((process.argv.find((a) => a.startsWith(name + '=')) || '=0').split('=')[1]);
+const resultFd = option('--result-fd');
 const report = (outcome) => {
   fs.writeSync(resultFd, JSON.stringify(outcome) + '\n');
   process.exit(0);
 };
-const fail = (err) => report({ reason: 'error', error: String((err && err.stack) || err) });
+// As the real harness does: out of memory means half the limit can no longer be had.
+const exhausted = () => { try { Buffer.allocUnsafeSlow((option('--memory-limit-mb') >> 1) << 20); return false; } catch { return true; } };
+const fail = (err) => report({ reason: 'error', error: String((err && err.stack) || err), memory_exhausted: exhausted() });
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 

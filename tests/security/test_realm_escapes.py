@@ -28,9 +28,14 @@ const trap = new Proxy(function () {}, { apply(t, self, args) {
   if (self && self.constructor) reached('apply this', self.constructor.constructor); } });
 setTimeout(trap, 1); queueMicrotask(trap); console.log(new Proxy({}, { get: (t, k) => trap }));""",
     "Error.prepareStackTrace": REPORT + """
-try { Error.prepareStackTrace = (e, sites) => sites.map((s) => s.getThis()); } catch (x) {}
+let seen = [];
+Error.prepareStackTrace = (e, sites) => { seen = sites; return sites.map((s) => s.getThis()); };
 const frames = new Error().stack;
 console.log('stack is ' + typeof frames);
+const ok = seen.length > 0 && seen.every((s) => s instanceof Object && s.getThis() === undefined &&
+  s.getFunction() === undefined && Object.getPrototypeOf(Object.getPrototypeOf(s)) === Object.prototype);
+if (ok) console.log('sites: own realm, no this, no function');
+for (const s of seen) for (const k of ['getThis', 'getFunction']) if (s[k]()) reached('site', s[k]().constructor);
 Error.captureStackTrace({});""",
     "callee.caller from a host call": REPORT + """
 setTimeout(function cb() { try { const c = cb.caller; if (c) reached('caller', c.constructor); } catch (e) {} }, 1);
@@ -38,7 +43,8 @@ const o = { get x() { try { return arguments.callee.caller; } catch (e) { return
 console.log(typeof o.x);""",
     "custom inspect hook": REPORT + """
 console.log({ [Symbol.for('nodejs.util.inspect.custom')](d, o, inspect) {
-  console.log('ESCAPED hook called'); reached('inspect', inspect.constructor); } });""",
+  console.log('hook called with ' + [inspect instanceof Function, o instanceof Object].join(' '));
+  reached('inspect', inspect.constructor); return 'hooked'; } });""",
     "getters run while an error is formatted": REPORT + """
 throw { get stack() { reached('getter', this.constructor.constructor); return 'x'; },
         get message() { return 'm'; } }""",
@@ -65,10 +71,20 @@ def test_the_escape_fails(records: dict[str, dict], name: str) -> None:
     assert "pid" not in record["stdout"]
 
 
+def test_a_custom_inspect_hook_gets_only_values_of_the_programs_realm(
+        records: dict[str, dict]) -> None:
+    assert records["custom inspect hook"]["stdout"].startswith("hook called with true true\n")
+    assert "hooked" in records["custom inspect hook"]["stdout"]
+
+
 def test_dynamic_import_is_refused_with_an_error_of_the_programs_own_realm(
         records: dict[str, dict]) -> None:
     assert "realm true" in records["dynamic import() error"]["stdout"]
 
 
-def test_stack_formatting_cannot_be_replaced(records: dict[str, dict]) -> None:
-    assert "stack is string" in records["Error.prepareStackTrace"]["stdout"]
+def test_a_custom_stack_formatter_gets_only_call_sites_of_the_programs_realm(
+        records: dict[str, dict]) -> None:
+    """Error.prepareStackTrace works as in Node, but hands over stand-ins holding primitives:
+    the program's own realm, no receiver, no function, never V8's CallSite objects."""
+    assert "stack is object" in records["Error.prepareStackTrace"]["stdout"]
+    assert "sites: own realm, no this, no function" in records["Error.prepareStackTrace"]["stdout"]

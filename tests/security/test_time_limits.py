@@ -24,7 +24,10 @@ PROGRAMS = {
     "async loop": "(async () => { for (;;) await null; })()",
     "getter loops while the error is formatted": """
 const e = new Error('x'); Object.defineProperty(e, 'stack', { get() { for (;;) {} } }); throw e""",
-    "Proxy trap loops while the result is formatted": "new Proxy({}, { ownKeys() { for (;;) {} } })",
+    "custom inspect hook loops while the result is formatted":
+        "({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
+    "name's toString loops while the stack is formatted": """
+const e = new Error('x'); e.name = { toString() { for (;;) {} } }; throw e""",
     "loop inside a catch": "try { throw 1 } catch (e) { for (;;) {} }",
     "recursion with finally": "function f() { try { f() } finally { f() } } f()",
 }

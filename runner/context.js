@@ -21,7 +21,7 @@
 // harness.js reads this file as text and evaluates it in the fresh context; it must be a single
 // function expression that uses nothing but the ECMAScript built-ins.
 (function install(hostWrite, hostSchedule, hostCancel, hostControl, hostMicrotask, hostFail,
-  hostTypeTag, hostProxyDetails, hostPromiseDetails) {
+  hostTypeTag, hostProxyDetails, hostPromiseDetails, hostHeapRoom) {
   'use strict';
 
   // ---- primordials: captured now, used through ReflectApply ---------------------------------
@@ -155,8 +155,17 @@
     return typeof s === 'string' ? bounded(s, MAX_TEXT) : '';
   }
 
+  // At most `max` characters of a string. Cutting a string the program built by concatenation
+  // makes V8 flatten it first, which needs its whole length in memory: when the heap has not that
+  // much room left, the text is described instead of shown.
   function bounded(s, max) {
-    return s.length <= max ? s : StringSlice(s, 0, max);
+    if (s.length <= max) return s;
+    let room;
+    try { room = hostHeapRoom(); } catch { room = 0; }
+    if (!(typeof room === 'number' && s.length * 2 < room)) {
+      return '[' + s.length + ' characters, too long to show]';
+    }
+    return StringSlice(s, 0, max);
   }
 
   // An own property as a record without prototype, or undefined. Reading `value` or `get` off

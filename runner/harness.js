@@ -26,6 +26,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const { types } = require('node:util');
+const v8 = require('node:v8');
 const { internalBinding } = require('internal/test/binding');
 
 const USER_FILENAME = 'main.js';
@@ -131,21 +132,22 @@ function schedule(id, delay, kind) {
   };
   const handle = kind === 'immediate' ? setImmediate(callback)
     : kind === 'interval' ? setInterval(callback, ms) : setTimeout(callback, ms);
-  hostTimers.set(id, handle);
+  hostTimers.set(id, { handle, immediate: kind === 'immediate' });
 }
 
 function cancel(id) {
-  const handle = hostTimers.get(id);
-  if (handle === undefined) return;
+  const timer = hostTimers.get(id);
+  if (timer === undefined) return;
   hostTimers.delete(id);
-  clearTimeout(handle); // clears intervals too
-  clearImmediate(handle);
+  if (timer.immediate) clearImmediate(timer.handle);
+  else clearTimeout(timer.handle); // clears intervals too
 }
 
 // ref/unref/refresh of a timer, as Node's Timeout objects offer them.
 function control(id, action) {
-  const handle = hostTimers.get(id);
-  if (handle === undefined) return;
+  const timer = hostTimers.get(id);
+  if (timer === undefined) return;
+  const { handle } = timer;
   if (action === 'ref') handle.ref();
   else if (action === 'unref') handle.unref();
   else if (action === 'refresh' && typeof handle.refresh === 'function') handle.refresh();
@@ -203,6 +205,11 @@ function promiseDetails(value) {
   return getPromiseDetails(value);
 }
 
+// Bytes the JavaScript heap can still grow by: whether a long string can be flattened to cut it.
+function heapRoom() {
+  return v8.getHeapStatistics().total_available_size;
+}
+
 // A compile error is a host-realm object made by vm.Script from the program's text; it holds no
 // program value, so reading its message and stack here is safe.
 function syntaxErrorText(err) {
@@ -224,7 +231,7 @@ function main() {
   const install = new vm.Script(installSource, { filename: 'evaluator:context' })
     .runInContext(context);
   const sandbox = install(guarded(write), guarded(schedule), guarded(cancel), guarded(control),
-    guarded(microtask), guarded(hostFail), typeTag, proxyDetails, promiseDetails);
+    guarded(microtask), guarded(hostFail), typeTag, proxyDetails, promiseDetails, heapRoom);
   const { formatResult, describeError, isRangeError, setSource, prepareStackTrace, importModule } =
     sandbox;
   fire = sandbox.fire;

@@ -6,14 +6,17 @@ Each test runs through the real driver with the real flags; only the harness is 
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
 from chalicelib.sandbox import Limits, NodeSandbox
 from chalicelib.states import Reason
 
+HERE = Path(__file__).parent
 LIMITS = Limits(time_ms=3000, memory_mb=256, output_bytes=1 << 20)
 DENIED = "Access to this API has been restricted"
 
@@ -108,3 +111,90 @@ def test_the_working_directory_is_fresh_and_removed(escaped_sandbox: NodeSandbox
 def test_memory_outside_the_js_heap_is_capped_by_the_os(escaped_sandbox: NodeSandbox) -> None:
     big = run(escaped_sandbox, "const a = []; for (;;) a.push(Buffer.alloc(64 << 20, 1)); 'no limit'")
     assert big.reason is Reason.MEMORY_LIMIT
+
+
+INTERNAL = "require('internal/test/binding').internalBinding"
+
+
+@pytest.mark.parametrize("code", [
+    f"{INTERNAL}('fs').readFileUtf8('/etc/passwd', 0)",
+    f"{INTERNAL}('fs').open('/tmp/evaluator-internal-write', 0o101, 0o666); 'opened'",
+    f"{INTERNAL}('spawn_sync').spawn({{file: '/bin/sh', args: ['sh', '-c', 'id'], envPairs: [],"
+    " stdio: [{type: 'pipe', readable: true}, {type: 'pipe', writable: true}]}); 'spawned'",
+    f"const {{ TCP, TCPConnectWrap, constants }} = {INTERNAL}('tcp_wrap');"
+    " const e = new TCP(constants.SOCKET).connect(new TCPConnectWrap(), '127.0.0.1', 9); throw e",
+    f"const {{ GetAddrInfoReqWrap, getaddrinfo }} = {INTERNAL}('cares_wrap');"
+    " throw getaddrinfo(new GetAddrInfoReqWrap(), 'localhost', 4, 0, 0)",
+])
+def test_nodes_internal_bindings_are_held_by_the_permission_model_too(
+        escaped_sandbox: NodeSandbox, code: str) -> None:
+    """The harness runs with --expose-internals (to point V8's hooks into the program's realm);
+    an escaped program could reach the raw C++ bindings with it, and they check permissions
+    themselves."""
+    outcome = run(escaped_sandbox, code)
+    assert outcome.reason is Reason.ERROR, outcome
+    assert DENIED in outcome.error or "ERR_ACCESS_DENIED" in outcome.error
+
+
+@pytest.mark.parametrize("code", [
+    "eval('1 + 1')",
+    "Function('return process')()",
+    "new Function('return 1')()",
+    "Reflect.construct(Function, ['return 1'])()",
+    "Object.getPrototypeOf(async function () {}).constructor('return 1')",
+    "Object.getPrototypeOf(function* () {}).constructor('yield 1')",
+    "Object.getPrototypeOf(async function* () {}).constructor('yield 1')",
+    "require('vm').runInThisContext('eval(\"1\")')",
+])
+def test_the_host_realm_generates_no_code_from_strings(escaped_sandbox: NodeSandbox,
+                                                        code: str) -> None:
+    outcome = run(escaped_sandbox, code)
+    assert outcome.reason is Reason.ERROR, outcome
+    assert "Code generation from strings disallowed for this context" in outcome.error
+
+
+DOOR = r"""
+const found = [];
+let max = 0, calls = 0;
+function dive(d) {
+  if (d > max) max = d;
+  try { dive(d + 1); } catch (e) { found.push(e); }
+  if (max - d < 3000) { calls++; try { hostEcho(d); } catch (e) { found.push(e); } }
+}
+dive(0);
+const own = (v) => { let p = v, last = v; while ((p = Object.getPrototypeOf(p)) !== null) last = p; return last === Object.prototype; };
+const doors = found.filter((e) => e !== null && typeof e === 'object' && !own(e));
+const attempts = [];
+for (const e of doors.slice(0, 5)) {
+  const HostFunction = e.constructor.constructor;
+  for (const make of [
+    () => HostFunction('return process')(),
+    () => new HostFunction('return 1')(),
+    () => Reflect.construct(HostFunction, ['return 1'])(),
+    () => HostFunction.prototype.constructor('return 1')(),
+    () => HostFunction.call(null, 'return 1')(),
+    () => HostFunction.bind(null, 'return 1')()(),
+    () => e.constructor('x').constructor.constructor('return 1')(),
+  ]) {
+    try { make(); attempts.push('GENERATED'); } catch (x) { attempts.push(x.name + ': ' + x.message); }
+  }
+}
+done(JSON.stringify({ calls, doors: doors.length, attempts, own: new Function('return 2 + 2')() }));
+"""
+
+
+def test_a_host_function_obtained_at_the_stack_limit_cannot_generate_code(
+        config, tmp_path) -> None:
+    """With the protection around a host call removed (door_harness.js), the stack-limit sweep
+    does hand the program host-realm errors; their Function, called or constructed every way,
+    refuses to compile anything, while the program's own Function works."""
+    door = NodeSandbox(config.node_path, HERE / "door_harness.js", work_root=tmp_path,
+                       exec_helper=config.exec_helper_path)
+    outcome = door.run(DOOR, Limits(time_ms=10_000, memory_mb=256, output_bytes=1 << 20))
+    assert outcome.reason is Reason.COMPLETED, outcome
+    seen = json.loads(outcome.result)
+    assert seen["calls"] > 0 and seen["doors"] > 0, seen  # the door is real without the fix
+    assert seen["own"] == 4
+    assert seen["attempts"] and all(
+        a == "EvalError: Code generation from strings disallowed for this context"
+        for a in seen["attempts"]), seen

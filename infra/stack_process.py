@@ -109,6 +109,12 @@ class RunningStack:
     def run(self, code: str, timeout_s: float = 30) -> dict[str, Any]:
         return self.wait(self.submit(code), timeout_s)
 
+    def run_many(self, programs: dict[str, str], timeout_s: float = 60) -> dict[str, dict[str, Any]]:
+        """Submit every program first (so they queue and run concurrently), then collect each
+        record, by name."""
+        ids = {name: self.submit(code) for name, code in programs.items()}
+        return {name: self.wait(sid, timeout_s) for name, sid in ids.items()}
+
 
 def service_environment(**overrides: str) -> dict[str, str]:
     """The caller's environment minus anything that would point a stack at other backends, with

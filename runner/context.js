@@ -49,15 +49,20 @@
   const StringStartsWith = uncurry(String.prototype.startsWith);
   const StringRepeat = uncurry(String.prototype.repeat);
   const StringPadStart = uncurry(String.prototype.padStart);
-  const StringTrimEnd = uncurry(String.prototype.trimEnd);
+  const StringPadEnd = uncurry(String.prototype.padEnd);
+  const StringToUpperCase = uncurry(String.prototype.toUpperCase);
   const StringToString = uncurry(String.prototype.toString);
   const NumberCtor = Number;
   const NumberIsNaN = Number.isNaN;
   const NumberParseFloat = Number.parseFloat;
+  const NumberParseInt = Number.parseInt;
   const NumberToString = uncurry(Number.prototype.toString);
   const MathTrunc = Math.trunc;
   const MathMin = Math.min;
   const MathMax = Math.max;
+  const MathSqrt = Math.sqrt;
+  const MathRound = Math.round;
+  const MathFloor = Math.floor;
   const JSONStringify = JSON.stringify;
   const ObjectCtor = Object;
   const ReflectIsExtensible = Reflect.isExtensible;
@@ -80,6 +85,9 @@
   for (let i = 0; i < REGEXP_FLAGS.length; i++) {
     REGEXP_FLAGS[i][0] = getter(RegExp.prototype, REGEXP_FLAGS[i][0]);
   }
+  const MapCtor = Map;
+  const MapGet = uncurry(Map.prototype.get);
+  const MapSet = uncurry(Map.prototype.set);
   const MapSize = getter(Map.prototype, 'size');
   const MapEntries = uncurry(Map.prototype.entries);
   const MapIteratorNext = uncurry(ReflectGetPrototypeOf(new Map().entries()).next);
@@ -90,8 +98,11 @@
   const TypedArrayLength = getter(TypedArrayPrototype, 'length');
   const TypedArrayName = getter(TypedArrayPrototype, Symbol.toStringTag);
   const ArrayBufferByteLength = getter(ArrayBuffer.prototype, 'byteLength');
+  const Uint8ArrayCtor = Uint8Array;
   const SharedArrayBufferByteLength = getter(SharedArrayBuffer.prototype, 'byteLength');
   const DataViewByteLength = getter(DataView.prototype, 'byteLength');
+  const DataViewByteOffset = getter(DataView.prototype, 'byteOffset');
+  const DataViewBuffer = getter(DataView.prototype, 'buffer');
   const WeakMapCtor = WeakMap;
   const WeakMapGet = uncurry(WeakMap.prototype.get);
   const WeakMapSet = uncurry(WeakMap.prototype.set);
@@ -114,10 +125,8 @@
   // it is cut: what the host keeps is capped lower still.
   const MAX_TEXT = 1 << 20;
   // Node's util.inspect defaults.
-  const MAX_DEPTH = 2;
   const MAX_ITEMS = 100;
   const MAX_STRING = 10000;
-  const BREAK_LENGTH = 72;
 
   // ---- calls into the host ------------------------------------------------------------------
   // Every host function is entered here. A stack overflow on entry is a host-realm RangeError
@@ -212,34 +221,42 @@
 
   const typeTag = (value) => askHost(hostTypeTag, value);
 
-  // ---- formatting: a small, Node-like util.inspect -------------------------------------------
+  // ---- formatting: Node's util.inspect, rewritten for this realm -----------------------------
+  // The layout rules are Node's (lib/internal/util/inspect.js): breakLength 80, compact 3, depth 2,
+  // 100 items, 10,000 characters, grouping of long arrays into columns, `<ref *n>` for cycles,
+  // `Proxy(...)`, getters shown as [Getter]. Type checks come from V8 (hostTypeTag), so no trap
+  // or getter of the program runs to classify a value; a custom inspect hook does run, as in Node.
+  const BREAK_LENGTH = 80;
+  const COMPACT = 3;
+  const MIN_LINE_WIDTH = 16;
+  const ARRAY_TYPE = 1;
+  const OBJECT_TYPE = 0;
+
   function hex(code, width) {
     return StringPadStart(NumberToString(code, 16), width, '0');
   }
 
-  // A string in quotes with Node's escapes, at most MAX_STRING characters of it.
-  function quote(s) {
-    let more = '';
-    if (s.length > MAX_STRING) {
-      const rest = s.length - MAX_STRING;
-      more = '... ' + rest + ' more character' + (rest > 1 ? 's' : '');
-      s = StringSlice(s, 0, MAX_STRING);
+  // A string in quotes with Node's escapes: single quotes unless the text has some and no double
+  // quotes (then double), or has both and no backtick (then backtick).
+  function strEscape(s) {
+    let q = 39;
+    if (StringIndexOf(s, "'") !== -1) {
+      if (StringIndexOf(s, '"') === -1) q = 34;
+      else if (StringIndexOf(s, '`') === -1 && StringIndexOf(s, '${') === -1) q = 96;
     }
-    const q = StringIndexOf(s, "'") === -1 ? "'" : StringIndexOf(s, '"') === -1 ? '"'
-      : StringIndexOf(s, '`') === -1 ? '`' : "'";
     const out = list();
     let start = 0;
     for (let i = 0; i < s.length; i++) {
       const c = StringCharCodeAt(s, i);
       let escape = null;
-      if (c === StringCharCodeAt(q, 0) || c === 92) escape = '\\' + StringCtor.fromCharCode(c);
+      if (c === q || c === 92) escape = '\\' + StringCtor.fromCharCode(c);
       else if (c === 10) escape = '\\n';
       else if (c === 9) escape = '\\t';
       else if (c === 13) escape = '\\r';
       else if (c === 8) escape = '\\b';
       else if (c === 12) escape = '\\f';
       else if (c === 11) escape = '\\v';
-      else if (c < 32 || c === 127) escape = '\\x' + hex(c, 2);
+      else if (c < 32 || (c >= 127 && c <= 159)) escape = '\\x' + StringToUpperCase(hex(c, 2));
       else if (c >= 0xd800 && c <= 0xdfff) {
         const next = i + 1 < s.length ? StringCharCodeAt(s, i + 1) : 0;
         if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) { i++; continue; }
@@ -251,41 +268,57 @@
       }
     }
     ArrayPush(out, StringSlice(s, start));
-    return q + ArrayJoin(out, '') + q + more;
+    const quote = StringCtor.fromCharCode(q);
+    return quote + ArrayJoin(out, '') + quote;
   }
 
   function isIdentifier(key) {
     if (key.length === 0) return false;
     for (let i = 0; i < key.length; i++) {
       const c = StringCharCodeAt(key, i);
-      const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+      const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
       if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
     }
     return true;
   }
 
   function isIndex(key) {
-    if (key.length === 0 || key.length > 10) return false;
+    if (typeof key !== 'string' || key.length === 0 || key.length > 10) return false;
     if (key.length > 1 && StringCharCodeAt(key, 0) === 48) return false;
     for (let i = 0; i < key.length; i++) {
       const c = StringCharCodeAt(key, i);
       if (c < 48 || c > 57) return false;
     }
-    return true;
-  }
-
-  function formatKey(key) {
-    if (typeof key === 'symbol') return '[' + SymbolToString(key) + ']';
-    return isIdentifier(key) ? key : quote(key);
+    return key.length < 10 || key < '4294967295';
   }
 
   function formatNumber(n) {
     return ObjectIs(n, -0) ? '-0' : '' + n;
   }
 
-  function formatPrimitive(value, nested) {
+  function formatPrimitive(ctx, value) {
     switch (typeof value) {
-      case 'string': return nested ? quote(value) : bounded(value, MAX_TEXT);
+      case 'string': {
+        let trailer = '';
+        let s = value;
+        if (s.length > MAX_STRING) {
+          const rest = s.length - MAX_STRING;
+          s = bounded(s, MAX_STRING);
+          trailer = '... ' + rest + ' more character' + (rest > 1 ? 's' : '');
+        }
+        if (s.length > MIN_LINE_WIDTH && s.length > BREAK_LENGTH - ctx.indentation - 4 &&
+          StringIndexOf(s, '\n') !== -1 && StringIndexOf(s, '\n') < s.length - 1) {
+          const lines = list();
+          let start = 0;
+          for (let i = StringIndexOf(s, '\n'); i !== -1 && i < s.length - 1; i = StringIndexOf(s, '\n', i + 1)) {
+            ArrayPush(lines, strEscape(StringSlice(s, start, i + 1)));
+            start = i + 1;
+          }
+          ArrayPush(lines, strEscape(StringSlice(s, start)));
+          return ArrayJoin(lines, ' +\n' + StringRepeat(' ', ctx.indentation + 2)) + trailer;
+        }
+        return strEscape(s) + trailer;
+      }
       case 'number': return formatNumber(value);
       case 'bigint': return '' + value + 'n';
       case 'symbol': return SymbolToString(value);
@@ -295,273 +328,531 @@
     }
   }
 
-  // The state of one formatting: what is being formatted (for cycles) and how much text is left.
-  function newState(showProxy) {
-    const state = record();
-    state.seen = list();
-    state.budget = MAX_TEXT;
-    state.showProxy = showProxy;
-    return state;
+  function newContext(options) {
+    const ctx = record();
+    ctx.seen = list();
+    ctx.circular = null;       // value -> reference number, made when a cycle is first seen
+    ctx.indentation = 0;
+    ctx.currentDepth = 0;
+    ctx.depth = options && typeof options.depth === 'number' ? options.depth : 2;
+    ctx.showProxy = !!(options && options.showProxy);
+    ctx.showHidden = !!(options && options.showHidden);
+    ctx.budget = MAX_TEXT;
+    return ctx;
   }
 
-  function spend(state, s) {
-    state.budget -= s.length;
-    return s;
-  }
-
-  function functionLabel(fn, tag) {
-    let source = '';
-    try { source = FunctionToString(fn); } catch { /* a revoked proxy and the like */ }
-    const name = ownDataValue(fn, 'name');
-    const shown = typeof name === 'string' && name ? bounded(name, 1000) : '';
-    if (StringStartsWith(source, 'class')) return shown ? '[class ' + shown + ']' : '[class (anonymous)]';
-    const prefix = tag === 'asyncfunction' ? 'AsyncFunction'
-      : tag === 'generatorfunction' ? 'GeneratorFunction'
-        : tag === 'asyncgeneratorfunction' ? 'AsyncGeneratorFunction' : 'Function';
-    return shown ? '[' + prefix + ': ' + shown + ']' : '[' + prefix + ' (anonymous)]';
-  }
-
-  // The name Node puts before an object: its nearest prototype's own `constructor` name.
-  // null for an object with no prototype.
-  function constructorName(value) {
-    let proto;
-    try { proto = ReflectGetPrototypeOf(value); } catch { return ''; }
-    if (proto === null) return null;
-    for (let hops = 0; proto !== null && hops < 1000; hops++) {
-      const ctor = ownDataValue(proto, 'constructor');
+  // The name Node puts before an object: the nearest own `constructor` on its prototype chain
+  // that the object is an instance of; null for an object without prototype; for a chain with
+  // no such constructor, "Object <what its prototype is>".
+  function constructorName(value, nested) {
+    let object = value;
+    let first;
+    for (let hops = 0; hops < 1000; hops++) {
+      const ctor = ownDataValue(object, 'constructor');
       if (typeof ctor === 'function') {
         const name = ownDataValue(ctor, 'name');
-        if (typeof name === 'string' && name) return bounded(name, 1000);
+        const proto = ownDataValue(ctor, 'prototype');
+        if (typeof name === 'string' && name !== '' && isObject(proto) && inherits(value, proto)) {
+          return bounded(name, 1000);
+        }
       }
-      try { proto = ReflectGetPrototypeOf(proto); } catch { return ''; }
+      try { object = ReflectGetPrototypeOf(object); } catch { return ''; }
+      if (hops === 0) first = object;
+      if (object === null) break;
     }
-    return '';
+    if (first === null) return null;
+    if (nested || !isObject(first)) return 'Object';
+    const parent = constructorName(first, true);
+    return parent === null ? 'Object <[Object: null prototype] {}>' : 'Object <' + parent + '>';
   }
 
-  function wrap(open, parts, close, indent) {
-    if (parts.length === 0) return StringTrimEnd(open) + (close === ' }' ? '}' : ']');
-    const single = open + ArrayJoin(parts, ', ') + close;
-    if (single.length <= BREAK_LENGTH && StringIndexOf(single, '\n') === -1) return single;
-    const pad = StringRepeat('  ', indent + 1);
-    return StringTrimEnd(open) + '\n' + pad + ArrayJoin(parts, ',\n' + pad) + '\n' +
-      StringRepeat('  ', indent) + (close === ' }' ? '}' : ']');
+  function prefixFor(constructor, tag, fallback, size) {
+    const sized = size === undefined ? '' : size;
+    if (constructor === null) {
+      if (tag !== '' && fallback !== tag) return '[' + fallback + sized + ': null prototype] [' + tag + '] ';
+      return '[' + fallback + sized + ': null prototype] ';
+    }
+    if (tag !== '' && constructor !== tag) return constructor + sized + ' [' + tag + '] ';
+    return constructor + sized + ' ';
   }
 
-  // Own enumerable keys with their descriptors: [key, desc, key, desc, ...].
-  function ownEntries(value, skipIndices) {
+  // Own keys to show: enumerable strings and symbols (all of them with showHidden).
+  function keysOf(value, ctx, skipIndices) {
     const out = list();
     let keys;
     try { keys = ReflectOwnKeys(value); } catch { return out; }
+    const symbols = list();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      if (skipIndices && typeof key === 'string' && isIndex(key)) continue;
+      if (skipIndices && isIndex(key)) continue;
       const desc = ownProperty(value, key);
-      if (!desc || !desc.enumerable) continue;
-      ArrayPush(out, key, desc);
+      if (!desc || (!desc.enumerable && !ctx.showHidden)) continue;
+      ArrayPush(typeof key === 'symbol' ? symbols : out, key);
     }
+    for (let i = 0; i < symbols.length; i++) ArrayPush(out, symbols[i]);
     return out;
   }
 
-  function formatProperty(key, desc, depth, state, indent) {
+  function formatProperty(ctx, value, depth, key, type, desc) {
     let shown;
-    if (desc.accessor) {
-      shown = desc.get && desc.set ? '[Getter/Setter]' : desc.get ? '[Getter]' : '[Setter]';
+    if (desc === undefined) desc = ownProperty(value, key);
+    if (desc === undefined) {
+      shown = 'undefined';
+    } else if (!desc.accessor) {
+      ctx.indentation += 2;
+      shown = formatValue(ctx, desc.value, depth);
+      ctx.indentation -= 2;
+    } else if (desc.get !== undefined) {
+      shown = desc.set !== undefined ? '[Getter/Setter]' : '[Getter]';
     } else {
-      shown = formatValue(desc.value, depth + 1, state, indent + 1);
+      shown = desc.set !== undefined ? '[Setter]' : 'undefined';
     }
-    return formatKey(key) + ': ' + shown;
+    if (type === ARRAY_TYPE) return shown;
+    let name;
+    if (typeof key === 'symbol') name = SymbolToString(key);
+    else if (key === '__proto__') name = "['__proto__']";
+    else if (desc !== undefined && desc.enumerable === false) name = '[' + key + ']';
+    else name = isIdentifier(key) ? key : strEscape(key);
+    return name + ': ' + shown;
   }
 
-  function addEntries(parts, entries, depth, state, indent) {
-    for (let i = 0; i < entries.length; i += 2) {
-      if (parts.length >= MAX_ITEMS || state.budget <= 0) {
-        ArrayPush(parts, '... ' + ((entries.length - i) / 2) + ' more items');
-        break;
+  function remaining(count) {
+    return '... ' + count + ' more item' + (count > 1 ? 's' : '');
+  }
+
+  function formatArray(ctx, value, depth) {
+    const output = list();
+    const length = value.length;
+    const shown = MathMin(length, MAX_ITEMS);
+    let holes = 0;
+    for (let i = 0; i < shown && ctx.budget > 0; i++) {
+      const desc = ownProperty(value, '' + i);
+      if (desc === undefined) { holes++; continue; }
+      if (holes) { ArrayPush(output, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>'); holes = 0; }
+      ArrayPush(output, spend(ctx, formatProperty(ctx, value, depth, i, ARRAY_TYPE, desc)));
+    }
+    if (holes) ArrayPush(output, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>');
+    if (length > shown) ArrayPush(output, remaining(length - shown));
+    return output;
+  }
+
+  function formatTypedArray(ctx, value) {
+    const output = list();
+    const length = TypedArrayLength(value);
+    const shown = MathMin(length, MAX_ITEMS);
+    for (let i = 0; i < shown; i++) {
+      const desc = ownProperty(value, '' + i);
+      ArrayPush(output, formatPrimitive(ctx, desc ? desc.value : undefined));
+    }
+    if (length > shown) ArrayPush(output, remaining(length - shown));
+    return output;
+  }
+
+  function formatCollection(ctx, value, depth, isMap) {
+    const output = list();
+    const size = isMap ? MapSize(value) : SetSize(value);
+    const iterator = isMap ? MapEntries(value) : SetValues(value);
+    ctx.indentation += 2;
+    for (;;) {
+      const step = isMap ? MapIteratorNext(iterator) : SetIteratorNext(iterator);
+      if (step.done) break;
+      if (output.length >= MAX_ITEMS || ctx.budget <= 0) { ArrayPush(output, remaining(size - output.length)); break; }
+      const item = step.value;
+      ArrayPush(output, spend(ctx, isMap
+        ? formatValue(ctx, item[0], depth) + ' => ' + formatValue(ctx, item[1], depth)
+        : formatValue(ctx, item, depth)));
+    }
+    ctx.indentation -= 2;
+    return output;
+  }
+
+  function spend(ctx, s) {
+    ctx.budget -= s.length;
+    return s;
+  }
+
+  // Node's groupArrayElements: more than six short entries are laid out in aligned columns.
+  function groupArrayElements(ctx, output, value) {
+    let totalLength = 0;
+    let maxLength = 0;
+    let outputLength = output.length;
+    const last = output[outputLength - 1];
+    if (typeof last === 'string' && StringStartsWith(last, '... ') && value !== null &&
+      ArrayIsArray(value) && value.length > MAX_ITEMS) outputLength--;
+    const separatorSpace = 2;
+    const dataLen = list();
+    for (let i = 0; i < outputLength; i++) {
+      const len = output[i].length;
+      ArrayPush(dataLen, len);
+      totalLength += len + separatorSpace;
+      if (maxLength < len) maxLength = len;
+    }
+    const actualMax = maxLength + separatorSpace;
+    if (actualMax * 3 + ctx.indentation < BREAK_LENGTH &&
+      (totalLength / actualMax > 5 || maxLength <= 6)) {
+      const averageBias = MathSqrt(actualMax - totalLength / output.length);
+      const biasedMax = MathMax(actualMax - 3 - averageBias, 1);
+      const columns = MathMin(
+        MathRound(MathSqrt(2.5 * biasedMax * outputLength) / biasedMax),
+        MathFloor((BREAK_LENGTH - ctx.indentation) / actualMax),
+        COMPACT * 4,
+        15);
+      if (columns <= 1) return output;
+      const grouped = list();
+      const maxLineLength = list();
+      for (let i = 0; i < columns; i++) {
+        let lineLength = 0;
+        for (let j = i; j < output.length; j += columns) if (dataLen[j] > lineLength) lineLength = dataLen[j];
+        ArrayPush(maxLineLength, lineLength + separatorSpace);
       }
-      ArrayPush(parts, spend(state, formatProperty(entries[i], entries[i + 1], depth, state, indent)));
+      let padStart = true;
+      if (value !== null) {
+        for (let i = 0; i < output.length; i++) {
+          const desc = ownProperty(value, '' + i);
+          const item = desc && !desc.accessor ? desc.value : undefined;
+          if (typeof item !== 'number' && typeof item !== 'bigint') { padStart = false; break; }
+        }
+      }
+      for (let i = 0; i < outputLength; i += columns) {
+        const max = MathMin(i + columns, outputLength);
+        let line = '';
+        let j = i;
+        for (; j < max - 1; j++) {
+          const cell = output[j] + ', ';
+          line += padStart ? StringPadStart(cell, maxLineLength[j - i], ' ') : StringPadEnd(cell, maxLineLength[j - i], ' ');
+        }
+        line += padStart ? StringPadStart(output[j], maxLineLength[j - i] - separatorSpace, ' ') : output[j];
+        ArrayPush(grouped, line);
+      }
+      if (outputLength < output.length) ArrayPush(grouped, output[outputLength]);
+      return grouped;
     }
+    return output;
   }
 
-  function formatBody(value, label, entries, depth, state, indent) {
-    const parts = list();
-    addEntries(parts, entries, depth, state, indent);
-    if (parts.length === 0) return label + '{}';
-    return wrap(label + '{ ', parts, ' }', indent);
+  function isBelowBreakLength(output, start, base) {
+    let totalLength = output.length + start;
+    if (totalLength + output.length > BREAK_LENGTH) return false;
+    for (let i = 0; i < output.length; i++) {
+      totalLength += output[i].length;
+      if (totalLength > BREAK_LENGTH) return false;
+    }
+    return base === '' || StringIndexOf(base, '\n') === -1;
   }
 
-  function formatValue(value, depth, state, indent) {
-    if (!isObject(value)) return formatPrimitive(value, true);
-    if (state.budget <= 0) return '...';
-    let tag = typeTag(value);
-    if (tag === 'proxy') {
+  // Node's reduceToSingleString: one line when it fits and the nesting below is shallow,
+  // otherwise one entry per line.
+  function reduceToSingleString(ctx, output, base, open, close, type, depth, value) {
+    const entries = output.length;
+    let lines = output;
+    if (type === ARRAY_TYPE && entries > 6) lines = groupArrayElements(ctx, output, value);
+    if (ctx.currentDepth - depth < COMPACT && entries === lines.length) {
+      const start = lines.length + ctx.indentation + open.length + base.length + 10;
+      if (isBelowBreakLength(lines, start, base)) {
+        const joined = ArrayJoin(lines, ', ');
+        if (StringIndexOf(joined, '\n') === -1) {
+          return (base ? base + ' ' : '') + open + ' ' + joined + ' ' + close;
+        }
+      }
+    }
+    const indentation = '\n' + StringRepeat(' ', ctx.indentation);
+    return (base ? base + ' ' : '') + open + indentation + '  ' + ArrayJoin(lines, ',' + indentation + '  ') +
+      indentation + close;
+  }
+
+  function functionBase(value, constructor, tag, kind) {
+    let source = '';
+    try { source = FunctionToString(value); } catch { /* a revoked proxy and the like */ }
+    const name = ownDataValue(value, 'name');
+    if (StringStartsWith(source, 'class') && source[source.length - 1] === '}') {
+      let base = 'class ' + (typeof name === 'string' && name ? bounded(name, 1000) : '(anonymous)');
+      if (constructor !== 'Function' && constructor !== null) base += ' [' + constructor + ']';
+      if (tag !== '' && constructor !== tag) base += ' [' + tag + ']';
+      if (constructor !== null) {
+        let parent;
+        try { parent = ReflectGetPrototypeOf(value); } catch { parent = null; }
+        const superName = isObject(parent) ? ownDataValue(parent, 'name') : undefined;
+        if (typeof superName === 'string' && superName) base += ' extends ' + bounded(superName, 1000);
+      } else {
+        base += ' extends [null prototype]';
+      }
+      return '[' + base + ']';
+    }
+    let type = 'Function';
+    if (kind === 'generatorfunction' || kind === 'asyncgeneratorfunction') type = 'Generator' + type;
+    if (kind === 'asyncfunction' || kind === 'asyncgeneratorfunction') type = 'Async' + type;
+    let base = '[' + type;
+    if (constructor === null) base += ' (null prototype)';
+    base += typeof name === 'string' && name !== '' ? ': ' + bounded(name, 1000) : ' (anonymous)';
+    base += ']';
+    if (constructor !== type && constructor !== null && constructor !== 'Function') base += ' ' + constructor;
+    if (tag !== '' && constructor !== tag) base += ' [' + tag + ']';
+    return base;
+  }
+
+  // An error as Node shows it: its stack (or [Name: message] when the stack has no frames),
+  // indented to where it is printed.
+  function errorBase(ctx, value) {
+    let stack = errorText(value);
+    if (StringIndexOf(stack, '\n    at ') === -1) stack = '[' + stack + ']';
+    if (ctx.indentation !== 0) {
+      const parts = list();
+      let start = 0;
+      for (let i = StringIndexOf(stack, '\n'); i !== -1; i = StringIndexOf(stack, '\n', i + 1)) {
+        ArrayPush(parts, StringSlice(stack, start, i));
+        start = i + 1;
+      }
+      ArrayPush(parts, StringSlice(stack, start));
+      stack = ArrayJoin(parts, '\n' + StringRepeat(' ', ctx.indentation));
+    }
+    return stack;
+  }
+
+  function formatValue(ctx, value, depth) {
+    if (!isObject(value)) return formatPrimitive(ctx, value);
+    if (ctx.budget <= 0) return '...';
+    const tag0 = typeTag(value);
+    if (tag0 === 'proxy') {
       const details = askHost(hostProxyDetails, value);
       if (details === null || details[0] === null) return '<Revoked Proxy>';
-      if (!state.showProxy) return formatValue(details[0], depth, state, indent);
-      if (depth > MAX_DEPTH) return 'Proxy [Array]';
-      const parts = list();
-      ArrayPush(parts, formatValue(details[0], depth + 1, state, indent + 1),
-        formatValue(details[1], depth + 1, state, indent + 1));
-      return wrap('Proxy [ ', parts, ' ]', indent);
+      if (ctx.showProxy) {
+        if (depth > ctx.depth) return 'Proxy [Array]';
+        ctx.indentation += 2;
+        const parts = list();
+        ArrayPush(parts, formatValue(ctx, details[0], depth + 1), formatValue(ctx, details[1], depth + 1));
+        ctx.indentation -= 2;
+        return reduceToSingleString(ctx, parts, '', 'Proxy [', ']', ARRAY_TYPE, depth, null);
+      }
+      return 'Proxy(' + formatValue(ctx, details[0], depth) + ')';
     }
-    const seen = state.seen;
-    for (let i = 0; i < seen.length; i++) if (seen[i] === value) return '[Circular *1]';
     // A custom inspect hook, as Node calls it: the program's code on the program's value, given
     // an options object and an inspect of this realm.
     let custom;
     try { custom = value[INSPECT_CUSTOM]; } catch { custom = undefined; }
     if (typeof custom === 'function' && custom !== inspectForHooks) {
-      const options = { depth: MAX_DEPTH - depth, colors: false, showHidden: false, stylize: (s) => s };
-      const shown = ReflectApply(custom, value, [MAX_DEPTH - depth, options, inspectForHooks]);
+      const options = { depth: ctx.depth - depth, colors: false, showHidden: ctx.showHidden,
+        showProxy: ctx.showProxy, stylize: (s) => s };
+      const shown = ReflectApply(custom, value, [ctx.depth - depth, options, inspectForHooks]);
       if (shown !== value) {
-        return typeof shown === 'string' ? bounded(shown, MAX_TEXT) : formatValue(shown, depth, state, indent);
+        if (typeof shown === 'string') return bounded(shown, MAX_TEXT);
+        return formatValue(ctx, shown, depth);
       }
     }
-    if (typeof value === 'function') {
-      const label = functionLabel(value, tag);
-      const extra = list();
-      const entries = ownEntries(value, false);
-      for (let i = 0; i < entries.length; i += 2) {
-        if (entries[i] !== 'prototype') ArrayPush(extra, entries[i], entries[i + 1]);
-      }
-      if (extra.length === 0 || depth > MAX_DEPTH) return label;
-      ArrayPush(seen, value);
-      const body = formatBody(value, label + ' ', extra, depth, state, indent);
-      seen.length--;
-      return body;
-    }
-    if (tag === 'error' || (tag === '' && inherits(value, ErrorPrototype))) return errorText(value);
-    if (tag === 'date') {
-      const time = DateGetTime(value);
-      return NumberIsNaN(time) ? 'Invalid Date' : DateToISOString(value);
-    }
-    if (tag === 'regexp') {
-      let flags = '';
-      for (let i = 0; i < REGEXP_FLAGS.length; i++) {
-        if (REGEXP_FLAGS[i][0](value)) flags += REGEXP_FLAGS[i][1];
-      }
-      return '/' + RegExpSource(value) + '/' + flags;
-    }
-    if (tag === 'boxed') {
-      for (let i = 0; i < UNBOX.length; i++) {
-        try {
-          return '[' + BOXED_NAMES[i] + ': ' + formatPrimitive(ReflectApply(UNBOX[i], value, []), true) + ']';
-        } catch { /* not this kind */ }
-      }
-    }
-    if (tag === 'weakmap' || tag === 'weakset') {
-      return (tag === 'weakmap' ? 'WeakMap' : 'WeakSet') + ' { <items unknown> }';
-    }
-    const name = constructorName(value);
-    if (tag === 'promise') {
-      const details = askHost(hostPromiseDetails, value);
-      const label = (name || 'Promise') + ' { ';
-      if (!details || details[0] === 0) return label + '<pending> }';
-      const shown = formatValue(details[1], depth + 1, state, indent + 1);
-      return label + (details[0] === 2 ? '<rejected> ' : '') + shown + ' }';
-    }
-    if (ArrayIsArray(value)) {
-      if (depth > MAX_DEPTH) return '[Array]';
-      ArrayPush(seen, value);
-      const parts = list();
-      const length = value.length;
-      const shown = MathMin(length, MAX_ITEMS);
-      let holes = 0;
-      for (let i = 0; i < shown && state.budget > 0; i++) {
-        const desc = ownProperty(value, '' + i);
-        if (!desc) { holes++; continue; }
-        if (holes) { ArrayPush(parts, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>'); holes = 0; }
-        ArrayPush(parts, spend(state, desc.accessor ? formatProperty(i, desc, depth, state, indent)
-          : formatValue(desc.value, depth + 1, state, indent + 1)));
-      }
-      if (holes) ArrayPush(parts, '<' + holes + ' empty item' + (holes > 1 ? 's' : '') + '>');
-      if (length > shown) ArrayPush(parts, '... ' + (length - shown) + ' more items');
-      const extra = ownEntries(value, true);
-      addEntries(parts, extra, depth, state, indent);
-      seen.length--;
-      const label = name !== 'Array' ? (name === null ? '[Array: null prototype] ' : name + '(' + length + ') ') : '';
-      return wrap(label + '[ ', parts, ' ]', indent);
-    }
-    const prefix = name === null ? '[Object: null prototype] ' : '';
-    if (depth > MAX_DEPTH) {
-      return '[' + (name || (tag === 'map' ? 'Map' : tag === 'set' ? 'Set' : 'Object')) + ']';
-    }
-    ArrayPush(seen, value);
-    try {
-      if (tag === 'map' || tag === 'set') {
-        const isMap = tag === 'map';
-        const size = isMap ? MapSize(value) : SetSize(value);
-        const iterator = isMap ? MapEntries(value) : SetValues(value);
-        const parts = list();
-        for (;;) {
-          const step = isMap ? MapIteratorNext(iterator) : SetIteratorNext(iterator);
-          if (step.done) break;
-          if (parts.length >= MAX_ITEMS || state.budget <= 0) {
-            ArrayPush(parts, '... ' + (size - parts.length) + ' more items');
-            break;
-          }
-          const item = step.value;
-          ArrayPush(parts, spend(state, isMap
-            ? formatValue(item[0], depth + 1, state, indent + 1) + ' => ' +
-              formatValue(item[1], depth + 1, state, indent + 1)
-            : formatValue(item, depth + 1, state, indent + 1)));
+    const seen = ctx.seen;
+    for (let i = 0; i < seen.length; i++) {
+      if (seen[i] === value) {
+        if (ctx.circular === null) ctx.circular = new MapCtor();
+        let index = MapGet(ctx.circular, value);
+        if (index === undefined) {
+          index = MapSize(ctx.circular) + 1;
+          MapSet(ctx.circular, value, index);
         }
-        addEntries(parts, ownEntries(value, false), depth, state, indent);
-        return wrap(prefix + (name || (isMap ? 'Map' : 'Set')) + '(' + size + ') { ', parts, ' }', indent);
+        return '[Circular *' + index + ']';
       }
-      if (tag === 'typedarray') {
-        const length = TypedArrayLength(value);
-        const shown = MathMin(length, MAX_ITEMS);
-        const parts = list();
-        for (let i = 0; i < shown; i++) {
-          const desc = ownProperty(value, '' + i);
-          ArrayPush(parts, formatPrimitive(desc ? desc.value : undefined, true));
-        }
-        if (length > shown) ArrayPush(parts, '... ' + (length - shown) + ' more items');
-        return wrap((name || TypedArrayName(value)) + '(' + length + ') [ ', parts, ' ]', indent);
-      }
-      if (tag === 'arraybuffer' || tag === 'sharedarraybuffer' || tag === 'dataview') {
-        const bytes = tag === 'arraybuffer' ? ArrayBufferByteLength(value)
-          : tag === 'dataview' ? DataViewByteLength(value) : SharedArrayBufferByteLength(value);
-        return (name || 'ArrayBuffer') + ' { byteLength: ' + bytes + ' }';
-      }
-      let label = '';
-      if (name === null) label = '[Object: null prototype] ';
-      else if (name !== 'Object') label = (name || 'Object') + ' ';
-      const toStringTag = ownDataValue(value, SymbolToStringTag);
-      if (typeof toStringTag === 'string' && toStringTag !== name) {
-        label = (name || 'Object') + ' [' + bounded(toStringTag, 1000) + '] ';
-      }
-      if (tag === 'generator') label = 'Object [Generator] ';
-      if (tag === 'module') label = '[Module: null prototype] ';
-      return formatBody(value, label, ownEntries(value, false), depth, state, indent);
-    } finally {
-      seen.length--;
     }
+    return formatRaw(ctx, value, depth, tag0);
   }
 
-  function inspect(value, showProxy) {
-    return bounded(formatValue(value, 0, newState(showProxy === true), 0), MAX_TEXT);
+  function formatRaw(ctx, value, depth, kind) {
+    const constructor = constructorName(value);
+    let tag = ownOrInheritedTag(value);
+    if (tag !== '' && ctx.showHidden ? ObjectHasOwn(value, SymbolToStringTag)
+      : (ownProperty(value, SymbolToStringTag) || { enumerable: false }).enumerable) tag = '';
+    let base = '';
+    let open = '{';
+    const close = kind === 'typedarray' || ArrayIsArray(value) ? ']' : '}';
+    let type = OBJECT_TYPE;
+    let keys;
+    let entries = null; // how the body's own entries are made
+    if (ArrayIsArray(value)) {
+      const prefix = constructor !== 'Array' || tag !== '' ? prefixFor(constructor, tag, 'Array', '(' + value.length + ')') : '';
+      keys = keysOf(value, ctx, true);
+      open = prefix + '[';
+      if (value.length === 0 && keys.length === 0) return open + ']';
+      type = ARRAY_TYPE;
+      entries = formatArray;
+    } else if (kind === 'set' || kind === 'map') {
+      const isMap = kind === 'map';
+      const size = isMap ? MapSize(value) : SetSize(value);
+      const prefix = prefixFor(constructor, tag, isMap ? 'Map' : 'Set', '(' + size + ')');
+      keys = keysOf(value, ctx, false);
+      if (size === 0 && keys.length === 0) return prefix + '{}';
+      open = prefix + '{';
+      entries = (c, v, d) => formatCollection(c, v, d, isMap);
+    } else if (kind === 'typedarray') {
+      keys = keysOf(value, ctx, true);
+      const size = TypedArrayLength(value);
+      const prefix = prefixFor(constructor, tag, constructor === null ? TypedArrayName(value) : '', '(' + size + ')');
+      open = prefix + '[';
+      if (size === 0 && keys.length === 0 && !ctx.showHidden) return open + ']';
+      entries = formatTypedArray;
+      type = ARRAY_TYPE;
+    } else {
+      keys = keysOf(value, ctx, kind === 'boxed');
+      if (typeof value === 'function') {
+        base = functionBase(value, constructor, tag, kind);
+        const visible = list();
+        for (let i = 0; i < keys.length; i++) if (keys[i] !== 'prototype' || ctx.showHidden) ArrayPush(visible, keys[i]);
+        keys = visible;
+        if (keys.length === 0) return base;
+      } else if (kind === 'regexp') {
+        let flags = '';
+        for (let i = 0; i < REGEXP_FLAGS.length; i++) if (REGEXP_FLAGS[i][0](value)) flags += REGEXP_FLAGS[i][1];
+        base = '/' + RegExpSource(value) + '/' + flags;
+        const prefix = prefixFor(constructor, tag, 'RegExp');
+        if (prefix !== 'RegExp ') base = prefix + base;
+        if (keys.length === 0 || depth > ctx.depth) return base;
+      } else if (kind === 'date') {
+        const time = DateGetTime(value);
+        base = NumberIsNaN(time) ? 'Invalid Date' : DateToISOString(value);
+        const prefix = prefixFor(constructor, tag, 'Date');
+        if (prefix !== 'Date ') base = prefix + base;
+        if (keys.length === 0) return base;
+      } else if (kind === 'error' || (kind === '' && inherits(value, ErrorPrototype))) {
+        base = errorBase(ctx, value);
+        const cause = ownProperty(value, 'cause');
+        const visible = list();
+        for (let i = 0; i < keys.length; i++) {
+          if (keys[i] !== 'stack' && keys[i] !== 'message' && keys[i] !== 'cause') ArrayPush(visible, keys[i]);
+        }
+        if (cause !== undefined && !cause.enumerable) ArrayPush(visible, 'cause');
+        else if (cause !== undefined) ArrayPush(visible, 'cause');
+        keys = visible;
+        if (keys.length === 0) return base;
+      } else if (kind === 'arraybuffer' || kind === 'sharedarraybuffer') {
+        const bytes = kind === 'arraybuffer' ? ArrayBufferByteLength(value) : SharedArrayBufferByteLength(value);
+        const prefix = prefixFor(constructor, tag, kind === 'arraybuffer' ? 'ArrayBuffer' : 'SharedArrayBuffer');
+        const view = new Uint8ArrayCtor(value, 0, MathMin(bytes, 50));
+        const hexes = list();
+        for (let i = 0; i < view.length; i++) ArrayPush(hexes, hex(view[i], 2));
+        let contents = '[Uint8Contents]: <' + ArrayJoin(hexes, ' ') + (bytes > 50 ? ' ... ' + (bytes - 50) + ' more bytes' : '') + '>';
+        const parts = list();
+        ArrayPush(parts, contents, '[byteLength]: ' + bytes);
+        for (let i = 0; i < keys.length; i++) ArrayPush(parts, formatProperty(ctx, value, depth + 1, keys[i], OBJECT_TYPE));
+        contents = reduceToSingleString(ctx, parts, '', prefix + '{', '}', OBJECT_TYPE, depth, value);
+        return contents;
+      } else if (kind === 'promise') {
+        open = prefixFor(constructor, tag, 'Promise') + '{';
+        entries = formatPromise;
+      } else if (kind === 'weakmap' || kind === 'weakset') {
+        open = prefixFor(constructor, tag, kind === 'weakmap' ? 'WeakMap' : 'WeakSet') + '{';
+        entries = () => { const out = list(); ArrayPush(out, '<items unknown>'); return out; };
+      } else if (kind === 'boxed') {
+        for (let i = 0; i < UNBOX.length; i++) {
+          try {
+            const primitive = ReflectApply(UNBOX[i], value, []);
+            base = '[' + BOXED_NAMES[i];
+            if (BOXED_NAMES[i] !== constructor && constructor !== null) base += ' (' + constructor + ')';
+            base += ': ' + formatPrimitive(newContext(), primitive) + ']';
+            break;
+          } catch { /* not this kind */ }
+        }
+        if (keys.length === 0) return base;
+      } else if (kind === 'module') {
+        open = '[Module: null prototype] {';
+      } else if (kind === 'generator') {
+        open = 'Object [Generator] {';
+        if (keys.length === 0) return 'Object [Generator] {}';
+      } else if (kind === 'dataview') {
+        open = prefixFor(constructor, tag, 'DataView') + '{';
+        entries = (c, v, d) => {
+          const out = list();
+          ArrayPush(out, '[byteLength]: ' + DataViewByteLength(v), '[byteOffset]: ' + DataViewByteOffset(v));
+          c.indentation += 2;
+          ArrayPush(out, '[buffer]: ' + formatValue(c, DataViewBuffer(v), d));
+          c.indentation -= 2;
+          return out;
+        };
+      } else if (constructor === 'Object' && tag === '') {
+        if (keys.length === 0) return '{}';
+      } else {
+        if (keys.length === 0) return prefixFor(constructor, tag, 'Object') + '{}';
+        open = prefixFor(constructor, tag, 'Object') + '{';
+      }
+    }
+    if (depth > ctx.depth) {
+      const name = StringSlice(prefixFor(constructor, tag, 'Object'), 0, -1);
+      return constructor !== null ? '[' + name + ']' : name;
+    }
+    const next = depth + 1;
+    ArrayPush(ctx.seen, value);
+    ctx.currentDepth = next;
+    const output = entries === null ? list() : entries(ctx, value, next);
+    for (let i = 0; i < keys.length; i++) {
+      if (ctx.budget <= 0) { ArrayPush(output, remaining(keys.length - i)); break; }
+      ArrayPush(output, spend(ctx, formatProperty(ctx, value, next, keys[i], OBJECT_TYPE)));
+    }
+    ctx.seen.length--;
+    if (ctx.circular !== null) {
+      const index = MapGet(ctx.circular, value);
+      if (index !== undefined) base = base === '' ? '<ref *' + index + '>' : '<ref *' + index + '> ' + base;
+    }
+    return reduceToSingleString(ctx, output, base, open, close, type, next, value);
   }
-  const inspectForHooks = { inspect(value) { return inspect(value); } }.inspect;
+
+  function formatPromise(ctx, value, depth) {
+    const output = list();
+    const details = askHost(hostPromiseDetails, value);
+    if (!details || details[0] === 0) {
+      ArrayPush(output, '<pending>');
+    } else {
+      ctx.indentation += 2;
+      const shown = formatValue(ctx, details[1], depth);
+      ctx.indentation -= 2;
+      ArrayPush(output, details[0] === 2 ? '<rejected> ' + shown : shown);
+    }
+    return output;
+  }
+
+  // Symbol.toStringTag as Node reads it (a plain Get; a getter of the program may run).
+  function ownOrInheritedTag(value) {
+    let tag;
+    try { tag = value[SymbolToStringTag]; } catch { tag = undefined; }
+    return typeof tag === 'string' ? bounded(tag, 1000) : '';
+  }
+
+  function inspect(value, options) {
+    return bounded(formatValue(newContext(options), value, 0), MAX_TEXT);
+  }
+  const inspectForHooks = { inspect(value, options) { return inspect(value, isObject(options) ? options : undefined); } }.inspect;
 
   // Node's console formatting: a string first argument with more arguments is a printf-like
   // format (%s %d %i %f %j %o %O %c %%); the rest are joined with spaces, strings bare.
   function formatSpec(spec, arg) {
     switch (spec) {
-      case 115: return typeof arg === 'string' ? bounded(arg, MAX_TEXT)
-        : typeof arg === 'bigint' ? arg + 'n' : typeof arg === 'symbol' || !isObject(arg)
-          ? formatPrimitive(arg, false) : inspect(arg);
-      case 100: case 105: {
+      case 115: // %s
+        if (typeof arg === 'string') return bounded(arg, MAX_TEXT);
+        if (typeof arg === 'bigint') return arg + 'n';
+        if (typeof arg === 'number') return formatNumber(arg);
+        if (typeof arg === 'symbol' || !isObject(arg)) return formatPrimitive(newContext(), arg);
+        return hasOwnToString(arg) ? text(arg) : inspect(arg, { depth: 0 });
+      case 100: { // %d
         if (typeof arg === 'bigint') return '' + arg + 'n';
-        if (isObject(arg)) return 'NaN';
-        const n = typeof arg === 'symbol' ? NaN : NumberCtor(arg);
-        return formatNumber(spec === 105 ? MathTrunc(n) : n);
+        if (typeof arg === 'symbol') return 'NaN';
+        return formatNumber(NumberCtor(arg));
+      }
+      case 105: { // %i
+        if (typeof arg === 'bigint') return '' + arg + 'n';
+        if (typeof arg === 'symbol') return 'NaN';
+        return formatNumber(NumberParseInt(text(arg)));
       }
       case 102: return typeof arg === 'symbol' ? 'NaN' : formatNumber(NumberParseFloat(text(arg)));
       case 106: try { return text(JSONStringify(arg)); } catch { return '[Circular]'; }
+      case 111: return inspect(arg, { showHidden: true, showProxy: true, depth: 4 });
       case 99: return '';
       default: return inspect(arg);
     }
+  }
+
+  // Whether an object has a toString of its own making (not Object's or Error's built-in one).
+  function hasOwnToString(value) {
+    let object = value;
+    for (let hops = 0; hops < 1000 && object !== null; hops++) {
+      if (object === ObjectPrototype || object === ErrorPrototype) return false;
+      if (ownProperty(object, 'toString') !== undefined) return true;
+      try { object = ReflectGetPrototypeOf(object); } catch { return false; }
+    }
+    return false;
   }
 
   function formatArgs(args) {
@@ -608,7 +899,7 @@
   // primitives, never V8's CallSite objects.
   const INTERNAL_PREFIXES = ['node:', 'evaluator:'];
   let callSite = null; // V8's CallSite methods, captured from the first trace (see ready())
-  const CALL_SITE_METHODS = ['getFileName', 'getLineNumber', 'getColumnNumber', 'getFunctionName',
+  const CALL_SITE_METHODS = ['getThis', 'getFunction', 'getFileName', 'getLineNumber', 'getColumnNumber', 'getFunctionName',
     'getTypeName', 'getMethodName', 'getEvalOrigin', 'isToplevel', 'isEval', 'isNative',
     'isConstructor', 'isAsync', 'isPromiseAll', 'getPromiseIndex', 'getScriptNameOrSourceURL',
     'getEnclosingLineNumber', 'getEnclosingColumnNumber', 'getPosition', 'toString'];
@@ -623,13 +914,25 @@
     }
   }
 
+  // What a CallSite method returns, if it is a primitive, or (for getThis and getFunction) a
+  // value of the program's own realm; never an engine or host object.
   function siteValue(site, method) {
     try {
       const value = callSite[method](site);
-      return isObject(value) ? undefined : value;
+      return isObject(value) && !ofThisRealm(value) ? undefined : value;
     } catch {
       return undefined;
     }
+  }
+
+  function ofThisRealm(value) {
+    let proto = value;
+    for (let hops = 0; hops < 10000; hops++) {
+      try { proto = ReflectGetPrototypeOf(proto); } catch { return false; }
+      if (proto === ObjectPrototype) return true;
+      if (proto === null) return false;
+    }
+    return false;
   }
 
   function isInternalFile(file) {
@@ -644,8 +947,6 @@
   class CallSite {
     #data;
     constructor(data) { this.#data = isObject(data) ? data : record(); }
-    getThis() { return undefined; }
-    getFunction() { return undefined; }
     static {
       readSite = (site, key) => (isObject(site) && #data in site ? site.#data[key] : undefined);
     }
@@ -656,6 +957,20 @@
       __proto__: null, writable: true, configurable: true, enumerable: false,
       value: { [method]() { return readSite(this, method); } }[method],
     });
+  }
+
+  // "Name: message" as Error.prototype.toString makes it (a Symbol throws, as in Node); the
+  // program's getters and toString run, and what they throw is the program's own error.
+  function strictHeader(error) {
+    if (!isObject(error)) return text(error);
+    const name = error.name;
+    const message = error.message;
+    if (typeof name === 'symbol' || typeof message === 'symbol') {
+      throw new TypeErrorCtor('Cannot convert a Symbol value to a string');
+    }
+    const n = name === undefined ? 'Error' : text(name);
+    const m = message === undefined ? '' : text(message);
+    return bounded(!n ? m : !m ? n : n + ': ' + m, MAX_TEXT);
   }
 
   function errorHeader(error) {
@@ -674,9 +989,11 @@
     const own = globalObject === contextGlobal;
     if (own && callSite !== null) {
       const custom = ownDataValue(ErrorCtor, 'prepareStackTrace');
-      if (typeof custom === 'function') return ReflectApply(custom, ErrorCtor, [error, copySites(trace)]);
+      if (typeof custom === 'function' && custom !== ErrorPrepareStackTrace) {
+        return ReflectApply(custom, ErrorCtor, [error, copySites(trace)]);
+      }
     }
-    const stack = errorHeader(error);
+    const stack = own ? strictHeader(error) : errorHeader(error);
     const lines = list();
     let room = MAX_TEXT - stack.length;
     let marked = false;
@@ -714,6 +1031,19 @@
     }
     return sites;
   }
+
+  // Node's own default, which Node installs as Error.prepareStackTrace: a program may call it
+  // with call sites of its own (the stand-ins above, or anything with a toString).
+  const ErrorPrepareStackTrace = {
+    ErrorPrepareStackTrace(error, trace) {
+      let stack = strictHeader(error);
+      for (let i = 0; i < trace.length; i++) stack += '\n    at ' + text(trace[i]);
+      return bounded(stack, MAX_TEXT);
+    },
+  }.ErrorPrepareStackTrace;
+  ReflectDefineProperty(ErrorCtor, 'prepareStackTrace', {
+    __proto__: null, value: ErrorPrepareStackTrace, writable: true, enumerable: false, configurable: true,
+  });
 
   // Node marks where an uncaught error was thrown ("main.js:3", the line, a caret). The place
   // comes from the engine's own frame (recorded while the stack was formatted), never from the
@@ -864,12 +1194,32 @@
   }
   class Immediate extends Timeout {}
 
-  function addTimer(callback, delay, args, kind) {
-    if (typeof callback !== 'function') {
-      throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
-        (callback === null ? 'null' : typeof callback === 'object' ? 'an instance of ' +
-          (constructorName(callback) || 'Object') : 'type ' + typeof callback));
+  // Node's ERR_INVALID_ARG_TYPE, word for word: "Received type string ('x')" and the like.
+  function invalidCallback(value) {
+    let received;
+    if (value === null || value === undefined) received = '' + value;
+    else if (typeof value === 'string') {
+      const shown = value.length > 28 ? StringSlice(value, 0, 25) + '...' : value;
+      received = 'type string (' + (StringIndexOf(shown, "'") === -1 ? "'" + shown + "'" : JSONStringify(shown)) + ')';
+    } else if (typeof value === 'object') {
+      let ctor;
+      try { ctor = value.constructor; } catch { ctor = undefined; }
+      let name;
+      try { name = isObject(ctor) && 'name' in ctor ? ctor.name : undefined; } catch { name = undefined; }
+      received = name !== undefined ? 'an instance of ' + text(name) : inspect(value, { depth: -1 });
+    } else {
+      received = 'type ' + typeof value + ' (' + formatPrimitive(newContext(), value) + ')';
     }
+    const error = new TypeErrorCtor('The "callback" argument must be of type function. Received ' + received);
+    ReflectDefineProperty(error, 'code', { __proto__: null, value: 'ERR_INVALID_ARG_TYPE', writable: true, enumerable: true, configurable: true });
+    ReflectDefineProperty(error, 'name', { __proto__: null, value: 'TypeError [ERR_INVALID_ARG_TYPE]', writable: true, enumerable: false, configurable: true });
+    errorText(error); // the stack is made now, with the code in its header, as Node's is
+    delete error.name;
+    return error;
+  }
+
+  function addTimer(callback, delay, args, kind) {
+    if (typeof callback !== 'function') throw invalidCallback(callback);
     const id = ++nextTimerId;
     let ms = kind === 'immediate' ? 0 : typeof delay === 'number' ? delay : NumberCtor(delay);
     if (!(ms >= 1 && ms <= 2147483647)) ms = 1;
@@ -905,10 +1255,7 @@
   }
 
   function addMicrotask(callback) {
-    if (typeof callback !== 'function') {
-      throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' +
-        (callback === null ? 'null' : 'type ' + typeof callback));
-    }
+    if (typeof callback !== 'function') throw invalidCallback(callback);
     const id = ++nextTimerId;
     const task = record();
     task.callback = callback;
@@ -944,14 +1291,15 @@
 
   // Object.prototype.__proto__, which the host's --disable-proto=delete removes from every
   // context, comes back in this one (the host keeps it deleted), as ECMAScript Annex B defines it.
-  const PROTO_ON_NULL = 'Object.prototype.__proto__ called on null or undefined';
+  const PROTO_GET_ON_NULL = 'Cannot convert undefined or null to object';
+  const PROTO_SET_ON_NULL = 'set Object.prototype.__proto__ called on null or undefined';
   const protoAccessor = ReflectGetOwnPropertyDescriptor({
     get __proto__() {
-      if (this === undefined || this === null) throw new TypeErrorCtor(PROTO_ON_NULL);
+      if (this === undefined || this === null) throw new TypeErrorCtor(PROTO_GET_ON_NULL);
       return ReflectGetPrototypeOf(ObjectCtor(this));
     },
     set __proto__(proto) {
-      if (this === undefined || this === null) throw new TypeErrorCtor(PROTO_ON_NULL);
+      if (this === undefined || this === null) throw new TypeErrorCtor(PROTO_SET_ON_NULL);
       if ((!isObject(proto) && proto !== null) || !isObject(this)) return;
       if (ReflectSetPrototypeOf(this, proto)) return;
       if (this === ObjectPrototype) {
@@ -963,11 +1311,19 @@
   ReflectDefineProperty(ObjectPrototype, '__proto__', {
     __proto__: null, get: protoAccessor.get, set: protoAccessor.set, enumerable: false, configurable: true,
   });
+  // V8 lays Object.prototype out with toLocaleString after __proto__: keep its key order.
+  const toLocaleString = ReflectGetOwnPropertyDescriptor(ObjectPrototype, 'toLocaleString');
+  delete ObjectPrototype.toLocaleString;
+  ReflectDefineProperty(ObjectPrototype, 'toLocaleString', toLocaleString);
+  // Node's global object says what it is.
+  ReflectDefineProperty(contextGlobal, SymbolToStringTag, {
+    __proto__: null, value: 'global', writable: false, enumerable: false, configurable: true,
+  });
 
   function formatResult(value) {
     let shown;
     try {
-      shown = typeof value === 'string' ? bounded(value, MAX_TEXT) : inspect(value, true);
+      shown = typeof value === 'string' ? bounded(value, MAX_TEXT) : inspect(value, { showProxy: true });
     } catch (err) {
       shown = describeError(err);
     }

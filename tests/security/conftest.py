@@ -51,8 +51,7 @@ def secrets(service: RunningStack) -> dict[str, str]:
 
 def run_all(service: RunningStack, programs: dict[str, str], timeout_s: float = 60) -> dict[str, dict]:
     """Submit every program first (so they queue and run concurrently), then collect each record."""
-    ids = {name: service.submit(code) for name, code in programs.items()}
-    return {name: service.wait(sid, timeout_s) for name, sid in ids.items()}
+    return service.run_many(programs, timeout_s)
 
 
 @pytest.fixture(scope="session", params=["sandbox-exec", "pre-exec hook"])

@@ -126,7 +126,7 @@ console.log({ [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspect
   return 'custom ' + inspect({ nested: [1] }); } });
 new Error('x').stack; new TypeError('t').stack; try { null.x; } catch (e) { e.stack; }
 const captured = {}; Error.captureStackTrace(captured); captured.stack;
-{ const e = new Error('symbol'); e.name = Symbol('named'); e.stack; }
+{ const e = new Error('symbol'); e.name = Symbol('named'); try { e.stack; } catch (x) { x.stack; } }
 Error.prepareStackTrace = (err, sites) => { for (const s of sites) check('prepareStackTrace site', s, []);
   return sites.map((s) => s.getFileName() + ':' + s.getLineNumber() + ' ' + s).join('|'); };
 console.log(new Error('custom').stack.length > 0);

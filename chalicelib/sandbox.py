@@ -157,17 +157,18 @@ class NodeSandbox:
 
     def command(self, limits: Limits, result_fd: int) -> list[str]:
         """The exact command line of one run."""
-        context_file = self.harness_path.with_name("context.js")
+        context_dir = self.harness_path.with_name("context")
         return [
             str(self.node_path),
             "--permission",                        # no fs, net, child processes, workers, ...
-            f"--allow-fs-read={context_file}",     # ... but the harness may load its context code
+            f"--allow-fs-read={context_dir}",      # ... but the harness may load its context code
             "--disallow-code-generation-from-strings",
             "--frozen-intrinsics",
             "--no-addons",
             "--disable-proto=delete",
             "--expose-internals",                  # the harness points V8's stack-formatting and
             "--disable-warning=internal/test/binding",  # import() hooks into the program's realm
+            "--disable-warning=ExperimentalWarning",
             f"--max-old-space-size={limits.memory_mb}",
             f"--stack-size={self.stack_bytes // 2 // 1024}",
             str(self.harness_path),

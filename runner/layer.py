@@ -15,7 +15,8 @@ from pathlib import Path
 from runner import node_runtime
 
 RUNNER_DIR = Path(__file__).resolve().parent
-HARNESS_FILES = ("harness.js", "context.js")
+HARNESS_FILES = ("harness.js", *(f"context/{part.name}" for part in
+                                  sorted((RUNNER_DIR / "context").glob("*.js"))))
 DEFAULT_ZIP = node_runtime.PROJECT_ROOT / "build" / "node-layer.zip"
 # Lambda's limit for a function and all its layers, unzipped, and what the layer leaves the
 # functions' own packages (boto3 and psycopg take about 40 MiB of it).

@@ -23,6 +23,7 @@ from tests.security.conftest import run_all
 SWEEP = r"""
 const WINDOW = 3000, FRAME_SIZES = 16, ENOUGH = 25;
 Error.stackTraceLimit = 2; // console.trace prints a line or two, not ten, at every depth
+const intervals = new Array(100000).fill(0); let intervalCount = 0;
 const crossings = CROSSINGS;
 const names = Object.keys(crossings), fns = names.map((name) => crossings[name]);
 const values = new Array(300000).fill(0), labels = new Array(300000).fill(''); let stored = 0;
@@ -78,6 +79,7 @@ const byName = (counts) => Object.fromEntries(names.map((name, i) => [name, coun
 // Reported after a few dozen microtask turns, not with Promise.allSettled (a few Array.fromAsync
 // promises started at the very edge of the stack never settle) nor with a timer (an overflow
 // inside Node's own timer bookkeeping can leave none that keeps the process alive; plain Node too).
+for (let i = 0; i < intervalCount; i++) clearInterval(intervals[i]);
 let turns = 0;
 const report = () => {
   if (++turns < 50) return void Promise.resolve().then(report);
@@ -101,7 +103,10 @@ CROSSINGS = {
   customHook: () => console.log({ [Symbol.for('nodejs.util.inspect.custom')]: () => 'x' }),
 }""",
     "timers": """{
-  setTimeout: () => setTimeout(() => {}, 0), setInterval: () => clearInterval(setInterval(() => {}, 1000)),
+  setTimeout: () => setTimeout(() => {}, 0),
+  // An interval made at the edge whose clearInterval overflows would keep the run alive: every
+  // one is recorded (no call, so no overflow) and cleared at the end.
+  setInterval: () => { const h = setInterval(() => {}, 1000); intervals[intervalCount++] = h; clearInterval(h); },
   setImmediate: () => setImmediate(() => {}), clearTimeout: () => clearTimeout(setTimeout(() => {}, 5)),
   clearImmediate: () => clearImmediate(setImmediate(() => {})),
   refUnref: () => setTimeout(() => {}, 1).unref().ref(), refresh: () => setTimeout(() => {}, 1).refresh(),

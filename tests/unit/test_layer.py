@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.config import PROJECT_ROOT
 from chalicelib.sandbox import Limits, NodeSandbox
 from runner import layer, node_runtime
 
@@ -39,7 +40,9 @@ def unpacked(layer_zip: Path) -> Iterator[Path]:
 def test_the_layer_holds_node_and_the_harness(layer_zip: Path) -> None:
     with zipfile.ZipFile(layer_zip) as archive:
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
-    assert set(modes) == {"bin/node", "bin/sandbox-exec", "runner/harness.js", "runner/context.js"}
+    parts = {f"runner/context/{p.name}" for p in (PROJECT_ROOT / "runner" / "context").glob("*.js")}
+    assert len(parts) > 3
+    assert set(modes) == {"bin/node", "bin/sandbox-exec", "runner/harness.js", *parts}
     assert modes["bin/node"] & stat.S_IXOTH and modes["bin/sandbox-exec"] & stat.S_IXOTH
 
 

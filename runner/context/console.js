@@ -2,7 +2,7 @@
 // prints crosses to the host as one string per line. See primordials.js for the rules.
 (function console(shared) {
   'use strict';
-  const { ArrayJoin, ArrayPush, DateNow, ErrorCtor, ErrorPrototype, JSONStringify, MAX_TEXT,
+  const { ArrayJoin, ArrayPush, DateNow, ErrorCtor, ErrorPrototype, JSONStringify, MAX_TEXT, indentLines,
     NumberCtor, NumberParseFloat, NumberParseInt, ObjectPrototype, ReflectGetPrototypeOf,
     StringCharCodeAt, StringIndexOf, StringSlice, bounded, callHost, errorText, formatNumber,
     formatPrimitive, hostWrite, inspect, isObject, list, newContext, ownProperty, record, text } = shared;
@@ -87,17 +87,7 @@
   const timersStart = record();
   let groupIndent = '';
   function print(line) {
-    let out = line;
-    if (groupIndent) {
-      const parts = list();
-      let start = 0;
-      for (let i = StringIndexOf(out, '\n'); i !== -1; i = StringIndexOf(out, '\n', i + 1)) {
-        ArrayPush(parts, StringSlice(out, start, i));
-        start = i + 1;
-      }
-      ArrayPush(parts, StringSlice(out, start));
-      out = groupIndent + ArrayJoin(parts, '\n' + groupIndent);
-    }
+    const out = groupIndent ? groupIndent + indentLines(line, groupIndent) : line;
     callHost(hostWrite, out); // the host adds the newline, without copying a huge string to do it
   }
   const label = (value) => (value === undefined ? 'default' : text(value));

@@ -2,7 +2,7 @@
 // See primordials.js for the rules every part keeps.
 (function inspect(shared) {
   'use strict';
-  const { ARRAY_TYPE, ArrayBufferByteLength, ArrayIsArray, ArrayJoin, ArrayPush, BOXED_NAMES,
+  const { ARRAY_TYPE, ArrayBufferByteLength, ArrayIsArray, ArrayJoin, ArrayPush, BOXED_NAMES, indentLines,
     DataViewBuffer, DataViewByteLength, DataViewByteOffset, DateGetTime, DateToISOString,
     ErrorPrototype, FunctionToString, INSPECT_CUSTOM, MAX_ITEMS, MAX_TEXT, MapCtor, MapEntries,
     MapGet, MapIteratorNext, MapSet, MapSize, MathMin, NumberIsNaN, OBJECT_TYPE, ObjectHasOwn,
@@ -183,16 +183,7 @@
   function errorBase(ctx, value) {
     let stack = errorText(value);
     if (StringIndexOf(stack, '\n    at ') === -1) stack = '[' + stack + ']';
-    if (ctx.indentation !== 0) {
-      const parts = list();
-      let start = 0;
-      for (let i = StringIndexOf(stack, '\n'); i !== -1; i = StringIndexOf(stack, '\n', i + 1)) {
-        ArrayPush(parts, StringSlice(stack, start, i));
-        start = i + 1;
-      }
-      ArrayPush(parts, StringSlice(stack, start));
-      stack = ArrayJoin(parts, '\n' + StringRepeat(' ', ctx.indentation));
-    }
+    if (ctx.indentation !== 0) stack = indentLines(stack, StringRepeat(' ', ctx.indentation));
     return stack;
   }
 

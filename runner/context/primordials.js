@@ -222,6 +222,18 @@
 
   const typeTag = (value) => askHost(hostTypeTag, value);
 
+  // `s` with `pad` after every line break.
+  function indentLines(s, pad) {
+    const parts = list();
+    let start = 0;
+    for (let i = StringIndexOf(s, '\n'); i !== -1; i = StringIndexOf(s, '\n', i + 1)) {
+      ArrayPush(parts, StringSlice(s, start, i));
+      start = i + 1;
+    }
+    ArrayPush(parts, StringSlice(s, start));
+    return ArrayJoin(parts, '\n' + pad);
+  }
+
   const shared = record();
   shared.hostWrite = hostWrite;
   shared.hostSchedule = hostSchedule;
@@ -314,6 +326,7 @@
   shared.bounded = bounded;
   shared.callHost = callHost;
   shared.contextGlobal = contextGlobal;
+  shared.indentLines = indentLines;
   shared.inherits = inherits;
   shared.isObject = isObject;
   shared.list = list;

@@ -31,6 +31,24 @@ def test_completion_value_is_shown_as_a_repl_would(sandbox: NodeSandbox, limits:
     assert outcome.status is Status.COMPLETED
 
 
+@pytest.mark.parametrize(("code", "expected"), [
+    # What Node's REPL shows for values that cannot be walked like ordinary objects.
+    ("const r = Proxy.revocable({}, {}); r.revoke(); ({a: r.proxy, b: 1})", "{ a: <Revoked Proxy>, b: 1 }"),
+    ("new Proxy({x: 1}, {get() { return 5 }, ownKeys() { throw new Error('trap') }})",
+     "Proxy [\n  { x: 1 },\n  { get: [Function: get], ownKeys: [Function: ownKeys] }\n]"),
+    ("const o = {a: 1}; o.self = o; o", "<ref *1> { a: 1, self: [Circular *1] }"),
+    ("({ get g() { throw new Error('getter') } })", "{ g: [Getter] }"),
+    ("Array.from({length: 30}, (_, i) => i * 1000)",
+     "[\n      0,  1000,  2000,  3000,  4000,\n   5000,  6000,  7000,  8000,  9000,\n"
+     "  10000, 11000, 12000, 13000, 14000,\n  15000, 16000, 17000, 18000, 19000,\n"
+     "  20000, 21000, 22000, 23000, 24000,\n  25000, 26000, 27000, 28000, 29000\n]"),
+])
+def test_completion_values_that_resist_formatting_are_shown_as_nodes_repl_does(
+        sandbox: NodeSandbox, limits: Limits, code: str, expected: str) -> None:
+    outcome = sandbox.run(code, limits)
+    assert (outcome.reason, outcome.result) == (Reason.COMPLETED, expected)
+
+
 def test_console_output_is_captured_in_order(sandbox: NodeSandbox, limits: Limits) -> None:
     outcome = sandbox.run(
         "console.log('one', 1, {a: [undefined]}); console.error('two'); console.info('three')",

@@ -305,7 +305,10 @@ PR_SET_PDEATHSIG = 1
 
 def die_with_parent() -> None:
     """In a child, before exec: have the kernel SIGKILL it when the thread that started it
-    dies, so that a worker killed mid-run leaves no program running without its time limit."""
+    dies, so that a worker killed mid-run leaves no program running without its time limit.
+    Where prctl is refused (AWS Lambda's seccomp filter) this does nothing: the driver's kill of
+    the group after every run, and Lambda's end of every process when it recycles an
+    environment, stand in for it (see runner/sandbox_exec.c)."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 

@@ -25,9 +25,11 @@ POLL_INTERVAL_S = 0.05
 class RunningStack:
     """One launcher process: start it, wait for its ready line, talk to it, stop it."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str], port: int | None = None,
+                 prefix: list[str] | None = None) -> None:
         self.data_dir = data_dir
         self.env = env
+        self.prefix = prefix or []  # a command to run the launcher under (tests/lambda_like)
         self.port = port or free_port()
         self.log_path = data_dir / f"stack-{self.port}.log"
         self.process: subprocess.Popen | None = None
@@ -39,7 +41,7 @@ class RunningStack:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.local_stack", "--port", str(self.port),
+                [*self.prefix, sys.executable, "-m", "infra.local_stack", "--port", str(self.port),
                  "--data-dir", str(self.data_dir)],
                 cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
@@ -60,12 +62,25 @@ class RunningStack:
         if self.process is None:
             return None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            os.kill(self._launcher_pid(), signal.SIGTERM)
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
                 self.kill()
         return self.process.returncode
+
+    def _launcher_pid(self) -> int:
+        """The launcher's pid: the process itself, or under a prefix (which waits for the
+        launcher and does not pass signals on) its child."""
+        assert self.process is not None
+        if self.prefix:
+            try:
+                path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
+                with open(path) as children:
+                    return int(children.read().split()[0])
+            except (OSError, IndexError, ValueError):
+                pass
+        return self.process.pid
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

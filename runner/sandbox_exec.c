@@ -9,7 +9,12 @@
  * wall time per run in a busy worker), where this lets Python use vfork() and exec us. The order
  * matters: limits first (a root parent may still raise the stack's soft limit), then groups, gid,
  * uid, then the parent-death signal, which a change of uid would clear; then a check that the
- * parent did not die meanwhile. Any failure exits 127 before the program runs.
+ * parent did not die meanwhile. Any failure exits 127 before the program runs, except one:
+ *
+ * AWS Lambda runs functions under a seccomp filter that refuses prctl(2) with EPERM, so there is
+ * no parent-death signal there. Without it the run goes on: the driver kills the run's process
+ * group after every run (and at its deadline), and Lambda ends every process of an environment
+ * when it recycles one, so a program still cannot outlive its worker for long.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -85,8 +90,11 @@ int main(int argc, char **argv) {
     pid_t parent = getppid();
     if (gid >= 0 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) fail("setgid");
     if (uid >= 0 && setuid((uid_t)uid) != 0) fail("setuid");
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("prctl");
-    if (getppid() != parent) _exit(127); /* the worker died before the signal was armed */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0) {
+        if (getppid() != parent) _exit(127); /* the worker died before the signal was armed */
+    } else if (errno != EPERM && errno != EINVAL) {
+        fail("prctl");
+    }
     execv(argv[i + 1], &argv[i + 1]);
     fail(argv[i + 1]);
     return 127;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -13,8 +14,11 @@ from psycopg import conninfo
 
 from chalicelib.config import Config, load_config
 from chalicelib.sandbox import Limits, NodeSandbox
-from infra.embedded import start_postgres
+from infra.embedded import MotoServer, start_postgres
 from infra.migrate import apply_migrations
+from infra.stack_process import RunningStack, stack_environment
+from tests.lambda_like import LambdaLike, PostgresOverTcp
+from tests.lambda_like import available as lambda_like_available
 
 # Values the service's environment holds in the tests; no run may ever show them (issue #3).
 FAKE_SECRETS = {
@@ -47,6 +51,40 @@ def create_database(server_url: str) -> str:
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url: str) -> str:
     return create_database(postgres_server_url)
+
+
+@dataclass
+class LambdaLikeBackends:
+    """What a Lambda-like stack needs from outside its namespaces: the jail, the database over
+    TCP and the SQS endpoint (tests/lambda_like)."""
+
+    jail: LambdaLike
+    postgres: PostgresOverTcp
+    moto: MotoServer
+
+    def stack(self, database_url: str, **env: str) -> RunningStack:
+        """A launcher inside the jail, on a database of the embedded server (``database_url``
+        as create_database made it, reached over TCP instead)."""
+        info = conninfo.conninfo_to_dict(database_url)
+        url = conninfo.make_conninfo(self.postgres.url(info["dbname"]), password=info.get("password"))
+        environ = stack_environment(DATABASE_URL=url, AWS_ENDPOINT_URL=self.moto.url,
+                                    **self.jail.environment(), **env)
+        return RunningStack(self.jail.tmp, environ, prefix=self.jail.command())
+
+
+@pytest.fixture(scope="session")
+def lambda_like(postgres_server_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaLikeBackends]:
+    why_not = lambda_like_available()
+    if why_not is not None:
+        pytest.skip(why_not)
+    jail = LambdaLike(tmp_path_factory.mktemp("lambda-like"))
+    postgres = PostgresOverTcp(postgres_server_url)
+    moto = MotoServer().start()
+    yield LambdaLikeBackends(jail, postgres, moto)
+    moto.stop()
+    postgres.close()
+    jail.cleanup()
 
 
 def make_config(**overrides: str) -> Config:

@@ -22,7 +22,7 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackS
     server.stop()
 
 
-BACKENDS = ["embedded", pytest.param("localstack", marks=pytest.mark.localstack)]
+BACKENDS = ["embedded", pytest.param("localstack", marks=pytest.mark.localstack), "lambda-like"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -34,8 +34,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 def stack(backend: str, request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The stack under test. Embedded: all defaults (its own pgserver, moto server).
-    LocalStack: AWS_ENDPOINT_URL at LocalStack, DATABASE_URL at a fresh test database."""
+    LocalStack: AWS_ENDPOINT_URL at LocalStack, DATABASE_URL at a fresh test database.
+    Lambda-like: the embedded backends outside, the launcher inside the Lambda-like harness."""
     data_dir = tmp_path_factory.mktemp(f"stack-{backend}")
+    if backend == "lambda-like":
+        # Inside the Lambda-like harness (tests/lambda_like), Postgres and SQS outside it.
+        database_url = create_database(request.getfixturevalue("postgres_server_url"))
+        running = request.getfixturevalue("lambda_like").stack(database_url).start()
+        yield running
+        running.stop()
+        return
     if backend == "embedded":
         env = stack_environment()
     else:

@@ -31,12 +31,18 @@ def service_database_url(postgres_server_url: str) -> str:
     return conninfo.make_conninfo(create_database(postgres_server_url), password=FAKE_DB_PASSWORD)
 
 
-@pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory,
-            service_database_url: str) -> Iterator[RunningStack]:
-    """The whole service, over HTTP, with secrets in its environment that no run may see."""
-    env = stack_environment(DATABASE_URL=service_database_url, **FAKE_SECRETS)
-    running = RunningStack(tmp_path_factory.mktemp("hostile"), env).start()
+@pytest.fixture(scope="session", params=["as is", "lambda-like"])
+def service(tmp_path_factory: pytest.TempPathFactory, service_database_url: str,
+            request: pytest.FixtureRequest) -> Iterator[RunningStack]:
+    """The whole service, over HTTP, with secrets in its environment that no run may see; once
+    as `make run` starts it and once inside the Lambda-like harness (tests/lambda_like: an
+    unprivileged user, prctl refused, code and layer read-only, only /tmp writable)."""
+    if request.param == "lambda-like":
+        running = request.getfixturevalue("lambda_like").stack(service_database_url, **FAKE_SECRETS)
+    else:
+        env = stack_environment(DATABASE_URL=service_database_url, **FAKE_SECRETS)
+        running = RunningStack(tmp_path_factory.mktemp("hostile"), env)
+    running.start()
     yield running
     running.stop()
 

@@ -15,6 +15,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where the Lambda layer puts the runtime (runner/layer.py builds it); locally, the checkout.
 LAYER_ROOT = Path("/opt")
+CHECKOUT_RUNTIME = PROJECT_ROOT / ".cache" / "node"
 # Start-up, kill and clean-up time of one run beyond its time limit, generously rounded.
 RUN_OVERHEAD_MS = 1000
 # A run that is at its memory limit when its time is up gets this long (at most its time limit)
@@ -26,20 +27,37 @@ class ConfigError(ValueError):
     """An environment variable holds a value the service cannot run with."""
 
 
+def layer_root(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """Where the Node layer is unpacked, if the process has one: /opt in AWS Lambda.
+
+    The one place that knows a local emulator: ministack (`make deploy-local`) unpacks a
+    function's layers into the directories listed in ``_LAMBDA_LAYERS_DIRS`` instead, and drops
+    their execute bits, which are put back here (in AWS, /opt is read-only and keeps them)."""
+    listed = environ.get("_LAMBDA_LAYERS_DIRS", "").split(os.pathsep)
+    candidates = [LAYER_ROOT, *(Path(p) for p in listed if p)]
+    for root in candidates:
+        if (root / "bin" / "node").is_file():
+            if root != LAYER_ROOT:
+                for binary in (root / "bin").iterdir():
+                    if binary.is_file() and not os.access(binary, os.X_OK):
+                        binary.chmod(0o755)
+            return root
+    return None
+
+
 def _default_node() -> str:
-    layer_node = LAYER_ROOT / "bin" / "node"
-    return str(layer_node if layer_node.exists() else PROJECT_ROOT / ".cache" / "node" / "bin" / "node")
+    root = layer_root()
+    return str((root or CHECKOUT_RUNTIME) / "bin" / "node")
 
 
 def _default_exec_helper() -> str:
-    layer_helper = LAYER_ROOT / "bin" / "sandbox-exec"
-    return str(layer_helper if layer_helper.exists()
-               else PROJECT_ROOT / ".cache" / "node" / "bin" / "sandbox-exec")
+    root = layer_root()
+    return str((root or CHECKOUT_RUNTIME) / "bin" / "sandbox-exec")
 
 
 def _default_harness() -> str:
-    layer_harness = LAYER_ROOT / "runner" / "harness.js"
-    return str(layer_harness if layer_harness.exists() else PROJECT_ROOT / "runner" / "harness.js")
+    root = layer_root()
+    return str(root / "runner" / "harness.js" if root else PROJECT_ROOT / "runner" / "harness.js")
 
 
 def _positive_int(text: str) -> int:

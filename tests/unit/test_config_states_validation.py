@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +120,20 @@ def test_submission_ids_must_be_uuids() -> None:
     assert parse_submission_id(str(sid)) == sid
     with pytest.raises(NotFound, match="ids are UUIDs"):
         parse_submission_id("../etc/passwd")
+
+
+def test_the_layer_is_found_where_an_emulator_unpacks_it(tmp_path: Path) -> None:
+    """ministack lists a function's unpacked layers in _LAMBDA_LAYERS_DIRS and drops their
+    execute bits; AWS puts the layer at /opt (which this machine does not have)."""
+    from chalicelib.config import layer_root
+
+    other, layer = tmp_path / "other", tmp_path / "layer"
+    (other / "python").mkdir(parents=True)
+    (layer / "bin").mkdir(parents=True)
+    for name in ("node", "sandbox-exec"):
+        (layer / "bin" / name).write_text("")
+        (layer / "bin" / name).chmod(0o644)
+    environ = {"_LAMBDA_LAYERS_DIRS": f"{other}{os.pathsep}{layer}"}
+    assert layer_root(environ) == layer
+    assert all(os.access(layer / "bin" / name, os.X_OK) for name in ("node", "sandbox-exec"))
+    assert layer_root({}) is None

@@ -13,14 +13,17 @@ DEPS_STAMP := $(VENV)/.deps-installed
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+MINISTACK_VENV := .venv-ministack
+MINISTACK_STAMP := $(MINISTACK_VENV)/.installed
 NODE := .cache/node/bin/node
 
-.PHONY: run test load bench install node layer localstack deploy-venv compose package deploy destroy lint clean
+.PHONY: run test load bench install node layer localstack deploy-venv ministack compose package deploy destroy \
+	deploy-local destroy-local lint clean
 
 run: install
 	$(PY) -m infra.local_stack
 
-test: install localstack deploy-venv compose
+test: install localstack deploy-venv ministack compose
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -64,6 +67,23 @@ $(DEPLOY_STAMP): requirements.txt requirements-deploy.txt
 	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
 	touch $@
 
+# ministack, the local emulator that runs the deployed functions (make deploy-local), under
+# Python 3.12 like the Lambdas.
+ministack: $(MINISTACK_STAMP)
+
+$(MINISTACK_STAMP): requirements-ministack.txt
+	test -x $(MINISTACK_VENV)/bin/python || $(DEPLOY_PYTHON) -m venv $(MINISTACK_VENV)
+	$(MINISTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-ministack.txt
+	touch $@
+
+# The prod stage's artifacts deployed into ministack with a real PostgreSQL, left running; writes
+# build/local-deploy.json. See README "Try the deployed topology locally".
+deploy-local: install deploy-venv ministack
+	$(PY) -m infra.deploy_local deploy $(DEPLOY_LOCAL_ARGS)
+
+destroy-local: install
+	$(PY) -m infra.deploy_local destroy
+
 # A Compose CLI to check docker-compose.localstack.yml (no Docker engine needed): Docker's plugin
 # if present, else Debian's docker-compose.
 compose:
@@ -85,4 +105,4 @@ lint: $(DEPS_STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) .cache build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) $(MINISTACK_VENV) .cache build .pytest_cache .ruff_cache

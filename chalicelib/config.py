@@ -31,18 +31,30 @@ def layer_root(environ: Mapping[str, str] = os.environ) -> Path | None:
     """Where the Node layer is unpacked, if the process has one: /opt in AWS Lambda.
 
     The one place that knows a local emulator: ministack (`make deploy-local`) unpacks a
-    function's layers into the directories listed in ``_LAMBDA_LAYERS_DIRS`` instead, and drops
-    their execute bits, which are put back here (in AWS, /opt is read-only and keeps them)."""
+    function's layers into the directories listed in ``_LAMBDA_LAYERS_DIRS`` instead, inside a
+    directory only its owner may enter, and drops their execute bits. Both are put right here
+    (execute bits back, the directories above the layer made passable), so that the sandbox's
+    unprivileged user can run the binary; in AWS, /opt is read-only, passable and keeps them."""
     listed = environ.get("_LAMBDA_LAYERS_DIRS", "").split(os.pathsep)
-    candidates = [LAYER_ROOT, *(Path(p) for p in listed if p)]
-    for root in candidates:
-        if (root / "bin" / "node").is_file():
-            if root != LAYER_ROOT:
-                for binary in (root / "bin").iterdir():
-                    if binary.is_file() and not os.access(binary, os.X_OK):
-                        binary.chmod(0o755)
-            return root
+    for root in [LAYER_ROOT, *(Path(p) for p in listed if p)]:
+        if not (root / "bin" / "node").is_file():
+            continue
+        if root != LAYER_ROOT:
+            _make_runnable(root)
+        return root
     return None
+
+
+def _make_runnable(root: Path) -> None:
+    for binary in (root / "bin").iterdir():
+        if binary.is_file() and not os.access(binary, os.X_OK):
+            binary.chmod(0o755)
+    for directory in (root, *root.parents):
+        info = directory.stat()
+        if directory == directory.parent or info.st_uid != os.geteuid():
+            break
+        if not info.st_mode & 0o001:
+            directory.chmod(info.st_mode | 0o011)
 
 
 def _default_node() -> str:

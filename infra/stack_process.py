@@ -4,6 +4,7 @@ The integration tests, the fault tests, the load test and the benchmark all use 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -83,7 +84,10 @@ class RunningStack:
         return self.process.pid
 
     def kill(self) -> None:
+        """SIGKILL the launcher (under a prefix too: its end ends everything it started)."""
         if self.process and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._launcher_pid(), signal.SIGKILL)
             self.process.kill()
             self.process.wait()
 

@@ -67,7 +67,10 @@ class LambdaLikeBackends:
         as create_database made it, reached over TCP instead)."""
         info = conninfo.conninfo_to_dict(database_url)
         url = conninfo.make_conninfo(self.postgres.url(info["dbname"]), password=info.get("password"))
+        # Stacks share the SQS endpoint, as they share the server: each needs queues of its own.
+        queue = f"evaluator-{uuid.uuid4().hex[:12]}"
         environ = stack_environment(DATABASE_URL=url, AWS_ENDPOINT_URL=self.moto.url,
+                                    SUBMISSIONS_QUEUE=queue, SUBMISSIONS_DLQ=f"{queue}-dlq",
                                     **self.jail.environment(), **env)
         return RunningStack(self.jail.tmp, environ, prefix=self.jail.command())
 

@@ -63,8 +63,10 @@ def _default_node() -> str:
 
 
 def _default_exec_helper() -> str:
-    root = layer_root()
-    return str((root or CHECKOUT_RUNTIME) / "bin" / "sandbox-exec")
+    """The launch helper where it was built (the layer always has it; `make node` builds it when
+    there is a C compiler); empty, meaning the slower pre-exec path, only where it was not."""
+    helper = (layer_root() or CHECKOUT_RUNTIME) / "bin" / "sandbox-exec"
+    return str(helper) if helper.exists() else ""
 
 
 def _default_harness() -> str:
@@ -151,7 +153,8 @@ OPTIONS: dict[str, Option] = {
     "harness_path": Option("HARNESS_PATH", _default_harness, str, "runner/harness.js."),
     "exec_helper_path": Option(
         "SANDBOX_EXEC", _default_exec_helper, str,
-        "runner/sandbox_exec.c, built: sets a run's limits so spawning is cheap (optional)."),
+        "runner/sandbox_exec.c, built: sets a run's limits so spawning is cheap and safe; "
+        "empty only where there is no C compiler (then a pre-exec hook, slower)."),
     "log_level": Option("LOG_LEVEL", "INFO", str.upper, "Python logging level."),
 }
 

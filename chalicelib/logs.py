@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 LOGGER_NAME = "evaluator"
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -43,6 +45,18 @@ def configure(level: str = "INFO", stream: Any = None) -> None:
         handler.setFormatter(JsonFormatter())
         handler._evaluator = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+
+
+def redacted(dsn: str | None) -> str | None:
+    """A database URL (or libpq key=value string) fit for a log line: its password replaced."""
+    if not dsn:
+        return dsn
+    parts = urlsplit(dsn)
+    if parts.scheme and parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
 
 
 def get_logger(component: str) -> logging.Logger:

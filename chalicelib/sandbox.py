@@ -118,10 +118,12 @@ class NodeSandbox:
         self.node_path = Path(node_path).absolute()
         self.harness_path = Path(harness_path).absolute()
         self.work_root = work_root
-        # runner/sandbox_exec.c sets limits and identity, so that Python can spawn with vfork;
-        # without it (no compiler where the runtime was fetched) a pre-exec hook does the same.
-        helper = Path(exec_helper).absolute() if exec_helper else None
-        self.exec_helper = helper if helper and os.access(helper, os.X_OK) else None
+        # runner/sandbox_exec.c sets limits and identity, so that Python can spawn with vfork.
+        # Where it is built it is mandatory: a helper named but missing is an error, never a
+        # silent fallback to the pre-exec hook, which forks the whole (multi-threaded) worker and
+        # runs Python in the child, where a lock another thread held can never be released.
+        # Only ``exec_helper=None`` (no C compiler where the runtime was fetched) takes that path.
+        self.exec_helper = Path(exec_helper).absolute() if exec_helper else None
         self.stack_bytes = _stack_bytes()
         # Lambda runs us unprivileged already; as root (a container, CI) drop to ``nobody``.
         self.run_as = _unprivileged_ids() if os.geteuid() == 0 else None
@@ -142,6 +144,10 @@ class NodeSandbox:
                 "Lambda, attach the node layer); no other Node is used in its place")
         if not self.harness_path.is_file():
             raise SandboxUnavailable(f"the harness is missing at {self.harness_path}")
+        if self.exec_helper is not None and not os.access(self.exec_helper, os.X_OK):
+            raise SandboxUnavailable(
+                f"the launch helper is missing at {self.exec_helper} (run `make node`; in Lambda, "
+                "attach the node layer); set SANDBOX_EXEC= to use the slower pre-exec path")
 
     def self_test(self) -> None:
         """Run one trivial program end to end; raise ``SandboxUnavailable`` with the reason if it

@@ -40,23 +40,31 @@ class WarmPool:
         """A ready process for exactly these limits, or None (then the caller starts one)."""
         if limits != self.limits:
             return None
-        with self._wanted:
-            while self._ready:
-                candidate = self._ready.popleft()
-                self._wanted.notify()
-                if candidate.alive:
-                    return candidate
-                candidate.discard()
-        return None
+        dead = []
+        try:
+            with self._wanted:
+                while self._ready:
+                    candidate = self._ready.popleft()
+                    self._wanted.notify()
+                    if candidate.alive:
+                        return candidate
+                    dead.append(candidate)
+            return None
+        finally:
+            for started in dead:  # killed and cleaned up outside the lock
+                started.discard()
 
     def close(self) -> None:
-        """Stop starting processes and discard the ready ones (and their directories)."""
+        """Stop starting processes, discard the ready ones (and their directories), and wait for
+        the starting thread to end."""
         with self._wanted:
             self._closed = True
             ready, self._ready = list(self._ready), deque()
-            self._wanted.notify()
+            self._wanted.notify_all()
         for started in ready:
             started.discard()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
 
     def _refill(self) -> None:
         while True:
@@ -69,10 +77,13 @@ class WarmPool:
                 started = self.start(self.limits)
             except Exception as exc:  # runtime missing or no resources: cold runs will say so
                 log.warning("warm_start_failed", extra={"error": str(exc)})
-                threading.Event().wait(RETRY_PAUSE_S)
+                with self._wanted:  # a pause that close() cuts short
+                    if not self._closed:
+                        self._wanted.wait(RETRY_PAUSE_S)
                 continue
             with self._wanted:
-                if self._closed:
-                    started.discard()
-                    return
-                self._ready.append(started)
+                if not self._closed:
+                    self._ready.append(started)
+                    continue
+            started.discard()
+            return

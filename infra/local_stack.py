@@ -181,7 +181,7 @@ class Stack:
     def describe(self) -> dict[str, Any]:
         assert self.config is not None and self.queues is not None
         return {"api_url": self.api_url, "postgres": self.backends["postgres"],
-                "sqs": self.backends["sqs"], "database_url": self.config.database_url,
+                "sqs": self.backends["sqs"], "database_url": logs.redacted(self.config.database_url),
                 "aws_endpoint_url": self.config.aws_endpoint_url,
                 "queue_url": self.queues.queue_url, "dlq_url": self.queues.dlq_url,
                 "batch_size": self.config.batch_size,

@@ -29,8 +29,9 @@ def layer_files() -> dict[str, Path]:
     """Archive name -> file on disk."""
     files = {"bin/node": node_runtime.fetch()}
     helper = node_runtime.build_exec_helper()
-    if helper is not None:
-        files["bin/sandbox-exec"] = helper
+    if helper is None:  # the layer always carries it: Lambda's worker must not fork itself
+        raise SystemExit("the layer needs runner/sandbox_exec.c built, and there is no C compiler")
+    files["bin/sandbox-exec"] = helper
     files.update({f"runner/{name}": RUNNER_DIR / name for name in HARNESS_FILES})
     return files
 

@@ -147,6 +147,7 @@ globalThis.Error.prepareStackTrace = (errStr, traces) => {
   traces.forEach((t) => { try { reached('trace', t.getThis().constructor.constructor); } catch (e) {} });
 };
 const { stack } = new OldError();
+console.log('stack is ' + typeof stack);
 """,
     "CVE-2019-10761 stack overflow to a host error": REPORT + """
 function f() { const a = {}; try { f(); } catch (e) { reached('overflow', e.constructor.constructor); } }

@@ -17,3 +17,16 @@ def test_no_secret_appears_in_any_result(service: RunningStack, secrets: dict[st
     assert len(rows) > 50  # every hostile program of this folder is in there
     for name, value in secrets.items():
         assert not any(value in text for (text,) in rows), f"{name} leaked"
+
+
+def test_no_secret_appears_in_any_line_the_stack_wrote(service: RunningStack,
+                                                       secrets: dict[str, str]) -> None:
+    """Every line of the launcher, the API, the worker, the DLQ handler and the sweeper, over
+    every program of this folder: the password in DATABASE_URL and the AWS credentials in the
+    environment appear in none (the launcher's stack_ready line shows the URL redacted)."""
+    lines = service.logs().splitlines()
+    assert len(lines) > 200 and any('"event": "stack_ready"' in line for line in lines)
+    assert any("***" in line for line in lines if '"event": "stack_ready"' in line)
+    for name, value in secrets.items():
+        leaked = [line for line in lines if value in line]
+        assert not leaked, f"{name} leaked: {leaked[:2]}"

@@ -137,3 +137,15 @@ def test_the_layer_is_found_where_an_emulator_unpacks_it(tmp_path: Path) -> None
     assert layer_root(environ) == layer
     assert all(os.access(layer / "bin" / name, os.X_OK) for name in ("node", "sandbox-exec"))
     assert layer_root({}) is None
+
+
+@pytest.mark.parametrize(("dsn", "shown"), [
+    ("postgresql://user:s3cret@db:5432/app", "postgresql://user:***@db:5432/app"),
+    ("host=/tmp user=postgres password=s3cret dbname=x", "host=/tmp user=postgres password=*** dbname=x"),
+    ("password='with space' host=h", "password=*** host=h"),
+    ("postgresql://user@db/app", "postgresql://user@db/app"),
+])
+def test_a_database_url_is_logged_without_its_password(dsn: str, shown: str) -> None:
+    from chalicelib.logs import redacted
+
+    assert redacted(dsn) == shown

@@ -143,6 +143,15 @@ def test_each_run_gets_a_fresh_empty_directory_that_is_removed(sandbox: NodeSand
     assert set(os.listdir(work_root)) == before
 
 
+def test_a_missing_launch_helper_is_an_error_not_a_fallback(config, tmp_path) -> None:
+    """Where the helper is expected, the driver never forks the worker to set limits instead."""
+    from chalicelib.errors import SandboxUnavailable
+
+    sandbox = NodeSandbox(config.node_path, config.harness_path, exec_helper=tmp_path / "gone")
+    with pytest.raises(SandboxUnavailable, match="launch helper is missing"):
+        sandbox.run("1", Limits(1000, 128, 1000))
+
+
 def test_missing_runtime_is_reported_not_replaced(tmp_path) -> None:
     from chalicelib.errors import SandboxUnavailable
 

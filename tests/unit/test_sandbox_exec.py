@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.config import load_config
 
-HELPER = Path(load_config().exec_helper_path)
+HELPER = Path(load_config().exec_helper_path or "/nonexistent/sandbox-exec")
 pytestmark = pytest.mark.skipif(not HELPER.exists(), reason="no C compiler built sandbox-exec")
 
 

@@ -90,3 +90,54 @@ def test_a_process_that_died_while_waiting_is_not_used(config: Config, limits: L
         assert sandbox.run("6 * 7", limits).result == "42"
     finally:
         sandbox.close()
+
+
+class FakeStarted:
+    """A stand-in process: whether it is alive, and what discarding it saw of the pool's lock."""
+
+    def __init__(self, pool_ref: list, alive: bool) -> None:
+        self.pool_ref, self.alive, self.lock_free_at_discard = pool_ref, alive, None
+
+    def discard(self) -> None:
+        lock = self.pool_ref[0]._wanted
+        self.lock_free_at_discard = lock.acquire(blocking=False)
+        if self.lock_free_at_discard:
+            lock.release()
+
+
+def test_dead_processes_are_discarded_outside_the_pools_lock(limits: Limits) -> None:
+    from chalicelib.warm_pool import WarmPool
+
+    pool_ref: list = []
+    made: list[FakeStarted] = []
+
+    def start(_limits: Limits) -> FakeStarted:
+        made.append(FakeStarted(pool_ref, alive=len(made) >= 2))  # the first two are dead
+        return made[-1]
+
+    pool = WarmPool(start, limits, 2)
+    pool_ref.append(pool)
+    try:
+        wait_until(lambda: len(pool._ready) == 2)
+        taken = pool.take(limits)
+        assert taken is None or taken.alive
+        assert [m.lock_free_at_discard for m in made[:2]] == [True, True]
+    finally:
+        pool.close()
+
+
+def test_closing_cuts_the_retry_pause_short_and_ends_the_thread(limits: Limits) -> None:
+    from chalicelib import warm_pool
+
+    attempts = []
+
+    def failing_start(_limits: Limits):
+        attempts.append(time.monotonic())
+        raise OSError("no resources")
+
+    pool = warm_pool.WarmPool(failing_start, limits, 1)
+    wait_until(lambda: attempts)
+    began = time.monotonic()
+    pool.close()
+    assert time.monotonic() - began < warm_pool.RETRY_PAUSE_S / 2
+    assert not pool._thread.is_alive()

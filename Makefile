@@ -21,7 +21,7 @@ NODE := .cache/node/bin/node
 	deploy-local destroy-local lint clean
 
 run: install
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local.launcher
 
 test: install localstack deploy-venv ministack compose
 	$(PY) -m ruff check .
@@ -79,10 +79,10 @@ $(MINISTACK_STAMP): requirements-ministack.txt
 # The prod stage's artifacts deployed into ministack with a real PostgreSQL, left running; writes
 # build/local-deploy.json. See README "Try the deployed topology locally".
 deploy-local: install deploy-venv ministack
-	$(PY) -m infra.deploy_local deploy $(DEPLOY_LOCAL_ARGS)
+	$(PY) -m infra.deploy.ministack deploy $(DEPLOY_LOCAL_ARGS)
 
 destroy-local: install
-	$(PY) -m infra.deploy_local destroy
+	$(PY) -m infra.deploy.ministack destroy
 
 # A Compose CLI to check docker-compose.localstack.yml (no Docker engine needed): Docker's plugin
 # if present, else Debian's docker-compose.
@@ -92,14 +92,14 @@ compose:
 
 # The prod stage as a SAM template (build/sam/sam.json + deployment.zip) and the Node layer.
 package: install deploy-venv
-	$(DEPLOY_VENV)/bin/python -m infra.package --stage $(STAGE)
+	$(DEPLOY_VENV)/bin/python -m infra.deploy.package --stage $(STAGE)
 
 # Provision, chalice deploy, switch on partial batch responses. See README "Deploying".
 deploy: install deploy-venv
-	$(DEPLOY_VENV)/bin/python -m infra.deploy deploy --stage $(STAGE) $(DEPLOY_ARGS)
+	$(DEPLOY_VENV)/bin/python -m infra.deploy.stack deploy --stage $(STAGE) $(DEPLOY_ARGS)
 
 destroy: deploy-venv
-	$(DEPLOY_VENV)/bin/python -m infra.deploy destroy --stage $(STAGE)
+	$(DEPLOY_VENV)/bin/python -m infra.deploy.stack destroy --stage $(STAGE)
 
 lint: $(DEPS_STAMP)
 	$(PY) -m ruff check .

@@ -1,5 +1,5 @@
-"""The Chalice app: HTTP routes, the SQS worker and the dead-letter handler. Thin by design:
-parse, call chalicelib, respond."""
+"""The Chalice app: HTTP routes, the SQS worker, the dead-letter handler and the sweeper. Thin by
+design: parse, call chalicelib, respond."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import logs
-from chalicelib.errors import ClientError, InfrastructureError
-from chalicelib.resources import get_config, get_evaluator
-from chalicelib.service import QueueRecord, public_view
+from chalicelib import logs, metrics
+from chalicelib.batch import partial_batch_response
+from chalicelib.errors import ClientError, InfrastructureError, Misconfigured
+from chalicelib.resources import get_config, get_evaluator, warm_up
+from chalicelib.service import public_view
 
+# A configuration error raises here: in Lambda, the cold start fails with its message.
 CONFIG = get_config()
 logs.configure(CONFIG.log_level)
 log = logs.get_logger("api")
+warm_up()
 
 app = Chalice(app_name="evaluator")
 
@@ -28,7 +31,8 @@ def error_response(status_code: int, message: str) -> Response:
 
 
 def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Map the service's errors to HTTP: the caller's to 4xx, ours to 503, never a traceback."""
+    """Map the service's errors to HTTP: the caller's to 4xx, an outage of ours to 503, a
+    misconfiguration to 500; never a traceback."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -40,8 +44,24 @@ def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             log.error("service_unavailable", extra={"error": str(exc)})
             return error_response(exc.status_code,
                                   "the service is temporarily unavailable; retry shortly")
+        except Misconfigured as exc:
+            log.critical("service_misconfigured", extra={"error": str(exc)})
+            return error_response(exc.status_code,
+                                  "the service is misconfigured; its operators must fix it")
 
     return wrapper
+
+
+@app.middleware("all")
+def observed(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation's log lines carry its Lambda context; its metrics are written at its end."""
+    context = getattr(event, "context", None) or app.lambda_context
+    if context is not None:
+        logs.bind_invocation(context)
+    try:
+        return get_response(event)
+    finally:
+        metrics.flush()
 
 
 @app.middleware("http")
@@ -79,17 +99,20 @@ def get_submission(submission_id: str) -> Response:
 
 
 @app.route("/health", methods=["GET"])
-def health() -> dict[str, str]:
+def health() -> Response:
+    """Readiness: whether the database answers, said in the body (503 when it does not)."""
+    try:
+        return Response(body=get_evaluator().health())
+    except (InfrastructureError, Misconfigured) as exc:
+        log.error("health_check_failed", extra={"error": str(exc)})
+        return Response(body={"status": "unavailable", "database": str(exc)},
+                        status_code=503)
+
+
+@app.route("/health/live", methods=["GET"])
+def liveness() -> dict[str, str]:
+    """Liveness: the process answers; touches nothing else."""
     return {"status": "ok"}
-
-
-def _records(event: Any) -> list[QueueRecord]:
-    return [QueueRecord.from_event_record(record.to_dict()) for record in event]
-
-
-def _batch_response(failed_ids: list[str]) -> dict[str, Any]:
-    """Lambda's partial batch response: only these records return to the queue."""
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
 
 
 @app.on_sqs_message(queue=CONFIG.queue_name, batch_size=CONFIG.batch_size,
@@ -97,12 +120,16 @@ def _batch_response(failed_ids: list[str]) -> dict[str, Any]:
 def run_submissions(event: Any) -> dict[str, Any]:
     # A claim lasts as long as this invocation can: its remaining time, from Lambda itself.
     lease_s = max(1, math.ceil(event.context.get_remaining_time_in_millis() / 1000))
-    return _batch_response(get_evaluator().process_batch(_records(event), lease_s))
+    evaluator = get_evaluator()
+    return partial_batch_response(
+        event.to_dict(), functools.partial(evaluator.run_record, lease_s=lease_s), event.context)
 
 
-@app.on_sqs_message(queue=CONFIG.dlq_name, batch_size=CONFIG.batch_size)
+@app.on_sqs_message(queue=CONFIG.dlq_name, batch_size=CONFIG.batch_size,
+                    maximum_concurrency=CONFIG.dlq_concurrency)
 def dead_letters(event: Any) -> dict[str, Any]:
-    return _batch_response(get_evaluator().process_dead_letters(_records(event)))
+    return partial_batch_response(event.to_dict(), get_evaluator().dead_letter_record,
+                                  event.context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -26,8 +26,8 @@ from pathlib import Path
 import psycopg
 import requests
 
-from infra.embedded import stop_postgres
-from infra.stack_process import TERMINAL, RunningStack, service_environment
+from infra.local.embedded import stop_postgres
+from tests.support.stack import TERMINAL, RunningStack, service_environment
 
 # Recovery settings for a crash test: a stale submission is re-sent after 5 s.
 LOAD_ENV = {"WORKER_TIMEOUT_S": "20", "REQUEUE_AFTER_S": "5", "SWEEP_INTERVAL_S": "2",

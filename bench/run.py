@@ -33,10 +33,10 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from chalicelib.config import PROJECT_ROOT, load_config
+from chalicelib.constants import PROJECT_ROOT, load_config
 from chalicelib.sandbox import Limits, NodeSandbox
-from infra.embedded import stop_postgres
-from infra.stack_process import TERMINAL, RunningStack, service_environment
+from infra.local.embedded import stop_postgres
+from tests.support.stack import TERMINAL, RunningStack, service_environment
 
 POLL_INTERVAL_MS = 5
 THROUGHPUT_ROUND_MS = 50

@@ -1,26 +1,30 @@
-"""Configuration: every option in one table, read from the environment and validated at cold start.
+"""Configuration: every option declared once, as a field of ``Config``, read from the environment
+and validated at cold start.
 
-A bad value stops the process with a message naming the variable, instead of failing later on the
-first request. Build it with ``load_config(os.environ)``; tests pass their own mapping.
+Each field carries its variable, default, parser and meaning (``option(...)``); nothing else names
+an option. A bad value stops the process with a message naming the variable, instead of failing
+later on the first request. Build it with ``load_config(os.environ)``; tests pass their own mapping.
+README's table of options is generated from here (``python -m chalicelib.config --markdown``) and
+a test keeps the two equal.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Where the Lambda layer puts the runtime (runner/layer.py builds it); locally, the checkout.
-LAYER_ROOT = Path("/opt")
-CHECKOUT_RUNTIME = PROJECT_ROOT / ".cache" / "node"
-# Start-up, kill and clean-up time of one run beyond its time limit, generously rounded.
-RUN_OVERHEAD_MS = 1000
-# A run that is at its memory limit when its time is up gets this long (at most its time limit)
-# for V8 to decide whether it is out of memory (chalicelib/sandbox.py).
-MEMORY_VERDICT_GRACE_MS = 500
+from chalicelib.constants import (
+    CHECKOUT_RUNTIME,
+    LAYER_ROOT,
+    MEMORY_VERDICT_GRACE_MS,
+    PROJECT_ROOT,
+    RUN_OVERHEAD_MS,
+    VISIBILITY_FACTOR,
+)
 
 
 class ConfigError(ValueError):
@@ -57,21 +61,31 @@ def _make_runnable(root: Path) -> None:
             directory.chmod(info.st_mode | 0o011)
 
 
-def _default_node() -> str:
-    root = layer_root()
-    return str((root or CHECKOUT_RUNTIME) / "bin" / "node")
+def in_lambda(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether this process is a Lambda function (AWS and emulators set the variable)."""
+    return bool(environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
-def _default_exec_helper() -> str:
+def _default_node(environ: Mapping[str, str]) -> str:
+    return str((layer_root(environ) or CHECKOUT_RUNTIME) / "bin" / "node")
+
+
+def _default_exec_helper(environ: Mapping[str, str]) -> str:
     """The launch helper where it was built (the layer always has it; `make node` builds it when
     there is a C compiler); empty, meaning the slower pre-exec path, only where it was not."""
-    helper = (layer_root() or CHECKOUT_RUNTIME) / "bin" / "sandbox-exec"
+    helper = (layer_root(environ) or CHECKOUT_RUNTIME) / "bin" / "sandbox-exec"
     return str(helper) if helper.exists() else ""
 
 
-def _default_harness() -> str:
-    root = layer_root()
+def _default_harness(environ: Mapping[str, str]) -> str:
+    root = layer_root(environ)
     return str(root / "runner" / "harness.js" if root else PROJECT_ROOT / "runner" / "harness.js")
+
+
+def _default_pool_size(environ: Mapping[str, str]) -> str:
+    """One connection per Lambda container (it serves one request at a time); the local stack
+    runs the API's threads and the pollers in one process, which share a few."""
+    return "1" if in_lambda(environ) else "4"
 
 
 def _positive_int(text: str) -> int:
@@ -88,134 +102,207 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise ValueError("must be a TCP port, 1 to 65535")
+    return value
+
+
 def _optional(text: str) -> str | None:
     return text or None
 
 
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1/true/yes/on or 0/false/no/off")
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
 @dataclass(frozen=True)
 class Option:
-    """One configuration option: its variable, default, parser and meaning."""
+    """One option's variable, default, parser and meaning; ``shown`` is the default as README
+    shows it when the default is computed."""
 
     env: str
-    default: str | Callable[[], str]
+    default: str | Callable[[Mapping[str, str]], str]  # computed from the environment
     parse: Callable[[str], Any]
     doc: str
+    shown: str | None = None
+    scope: str = "service"  # service | local (the `make run` launcher) | deploy (stage checks)
+
+    @property
+    def default_text(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        return self.default if isinstance(self.default, str) else self.default(os.environ)
 
 
-# field name -> option. The single place where an option is named, defaulted and documented.
-OPTIONS: dict[str, Option] = {
-    "database_url": Option(
-        "DATABASE_URL", "", _optional,
-        "PostgreSQL URL. Empty: the local launcher starts an embedded server (pgserver)."),
-    "database_secret_arn": Option(
-        "DATABASE_SECRET_ARN", "", _optional,
-        "Secrets Manager secret holding the database (RDS's JSON, or {\"url\": ...}); used when "
-        "DATABASE_URL is empty. Keeps the password out of the Lambda configuration."),
-    "aws_endpoint_url": Option(
-        "AWS_ENDPOINT_URL", "", _optional,
-        "SQS endpoint (LocalStack, moto server). Empty: AWS itself, or the embedded endpoint locally."),
-    "aws_region": Option("AWS_DEFAULT_REGION", "us-east-1", str, "AWS region of the queues."),
-    "queue_name": Option("SUBMISSIONS_QUEUE", "submissions", str, "Queue the API sends to."),
-    "dlq_name": Option("SUBMISSIONS_DLQ", "submissions-dlq", str, "Dead-letter queue."),
-    "max_code_bytes": Option("MAX_CODE_BYTES", "65536", _positive_int, "Largest program accepted."),
-    "time_limit_ms": Option("TIME_LIMIT_MS", "2000", _positive_int, "Wall-clock limit of one run."),
-    "memory_limit_mb": Option("MEMORY_LIMIT_MB", "256", _positive_int, "Memory limit of one run."),
-    "output_limit_bytes": Option(
-        "OUTPUT_LIMIT_BYTES", "1048576", _positive_int, "Output kept from one run; more is cut off."),
-    "worker_timeout_s": Option(
-        "WORKER_TIMEOUT_S", "60", _positive_int,
-        "Worker Lambda timeout; the queue's visibility timeout is six times this."),
-    "max_receive_count": Option(
-        "MAX_RECEIVE_COUNT", "5", _positive_int, "Deliveries of a message before the DLQ."),
-    "retry_delay_s": Option(
-        "RETRY_DELAY_S", "10", _positive_int,
-        "First delay before an infrastructure failure is retried; doubles per attempt."),
-    "requeue_after_s": Option(
-        "REQUEUE_AFTER_S", "300", _positive_int,
-        "The sweeper re-sends a Running submission whose lease ended this long ago."),
-    "sweep_interval_s": Option(
-        "SWEEP_INTERVAL_S", "60", _positive_int,
-        "How often the local stack runs the sweeper (deployed: every minute)."),
-    "sweep_batch": Option("SWEEP_BATCH", "500", _positive_int, "Most submissions one sweep handles."),
-    "batch_size": Option("WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per invocation."),
-    "worker_concurrency": Option(
-        "WORKER_CONCURRENCY", "2", _positive_int,
-        "Concurrent worker invocations: the local pollers, and the SQS mapping's maximum "
-        "concurrency when deployed (at least 2, AWS's minimum)."),
-    "warm_runners": Option(
-        "WARM_RUNNERS", "2", _non_negative_int,
-        "Node processes kept started ahead of need (each serves one program); 0 turns it off."),
-    "db_pool_size": Option("DB_POOL_SIZE", "4", _positive_int, "Largest database connection pool."),
-    "db_timeout_s": Option(
-        "DB_TIMEOUT_S", "3", _positive_int,
-        "How long a request waits for a database connection before answering 503."),
-    "node_path": Option("NODE_BINARY", _default_node, str, "The pinned Node binary that runs user code."),
-    "harness_path": Option("HARNESS_PATH", _default_harness, str, "runner/harness.js."),
-    "exec_helper_path": Option(
-        "SANDBOX_EXEC", _default_exec_helper, str,
-        "runner/sandbox_exec.c, built: sets a run's limits so spawning is cheap and safe; "
-        "empty only where there is no C compiler (then a pre-exec hook, slower)."),
-    "log_level": Option("LOG_LEVEL", "INFO", str.upper, "Python logging level."),
-}
+def option(env: str, default: str | Callable[[Mapping[str, str]], str], parse: Callable[[str], Any], doc: str,
+           **details: str) -> Any:
+    """Declare a ``Config`` field as read from ``env``."""
+    return field(metadata={"option": Option(env, default, parse, doc, **details)})
 
 
 @dataclass(frozen=True)
 class Config:
-    """The service's settings; see ``OPTIONS`` for what each one means."""
+    """The service's settings, each declared with its variable and meaning."""
 
-    database_url: str | None
-    database_secret_arn: str | None
-    aws_endpoint_url: str | None
-    aws_region: str
-    queue_name: str
-    dlq_name: str
-    max_code_bytes: int
-    time_limit_ms: int
-    memory_limit_mb: int
-    output_limit_bytes: int
-    worker_timeout_s: int
-    max_receive_count: int
-    retry_delay_s: int
-    requeue_after_s: int
-    sweep_interval_s: int
-    sweep_batch: int
-    batch_size: int
-    worker_concurrency: int
-    warm_runners: int
-    db_pool_size: int
-    db_timeout_s: int
-    node_path: str
-    harness_path: str
-    exec_helper_path: str
-    log_level: str
+    # ---- where the backends are
+    database_url: str | None = option(
+        "DATABASE_URL", "", _optional,
+        "PostgreSQL URL. Empty: the local launcher starts an embedded server (pgserver).")
+    database_secret_arn: str | None = option(
+        "DATABASE_SECRET_ARN", "", _optional,
+        "Secrets Manager secret holding the database (RDS's JSON, or {\"url\": ...}); used when "
+        "DATABASE_URL is empty, read again after an authentication failure (rotation).")
+    db_proxy: bool = option(
+        "DB_PROXY", "0", _flag,
+        "The database is reached through RDS Proxy (or PgBouncer in transaction mode): no "
+        "server-side prepared statements, which would pin or break the proxied connection.")
+    aws_endpoint_url: str | None = option(
+        "AWS_ENDPOINT_URL", "", _optional,
+        "SQS endpoint (LocalStack, moto server). Empty: AWS itself, or the embedded endpoint locally.")
+    aws_region: str = option("AWS_DEFAULT_REGION", "us-east-1", str, "AWS region of the queues.")
+    queue_name: str = option("SUBMISSIONS_QUEUE", "submissions", str, "Queue the API sends to.")
+    dlq_name: str = option("SUBMISSIONS_DLQ", "submissions-dlq", str, "Dead-letter queue.")
+    # ---- one run
+    max_code_bytes: int = option(
+        "MAX_CODE_BYTES", "65536", _positive_int, "Largest program accepted.")
+    time_limit_ms: int = option(
+        "TIME_LIMIT_MS", "2000", _positive_int, "Wall-clock limit of one run.")
+    memory_limit_mb: int = option(
+        "MEMORY_LIMIT_MB", "256", _positive_int, "Memory limit of one run.")
+    output_limit_bytes: int = option(
+        "OUTPUT_LIMIT_BYTES", "1048576", _positive_int, "Output kept from one run; more is cut off.")
+    # ---- the worker and its retries
+    worker_timeout_s: int = option(
+        "WORKER_TIMEOUT_S", "60", _positive_int,
+        "The worker's timeout: its Lambda timeout when deployed, and the queue's visibility "
+        "timeout is six times this.")
+    batch_size: int = option(
+        "WORKER_BATCH_SIZE", "5", _positive_int, "SQS messages per worker invocation.")
+    worker_concurrency: int = option(
+        "WORKER_CONCURRENCY", "2", _positive_int,
+        "Concurrent worker invocations: the local pollers, and the SQS mapping's maximum "
+        "concurrency (and the worker's reserved concurrency) when deployed; at least 2 there.")
+    max_receive_count: int = option(
+        "MAX_RECEIVE_COUNT", "5", _positive_int,
+        "Deliveries of a message before SQS moves it to the dead-letter queue, whose handler "
+        "sends it again while GIVE_UP_AFTER_S allows.")
+    max_attempts: int = option(
+        "MAX_ATTEMPTS", "5", _positive_int,
+        "Runs started for one submission before it is failed: a program whose worker dies every "
+        "time is not run forever.")
+    retry_delay_s: int = option(
+        "RETRY_DELAY_S", "10", _positive_int,
+        "First delay before an infrastructure failure is retried; doubles per delivery, up to "
+        "the visibility timeout.")
+    give_up_after_s: int = option(
+        "GIVE_UP_AFTER_S", "21600", _positive_int,
+        "How long a submission that keeps meeting infrastructure failures is retried before it is "
+        "failed (six hours): an outage shorter than this loses nothing.")
+    requeue_after_s: int = option(
+        "REQUEUE_AFTER_S", "300", _positive_int,
+        "The sweeper re-sends a Running submission whose lease ended this long ago.")
+    sweep_interval_s: int = option(
+        "SWEEP_INTERVAL_S", "60", _positive_int,
+        "How often the local stack runs the sweeper (deployed: every minute).")
+    sweep_batch: int = option(
+        "SWEEP_BATCH", "500", _positive_int, "Most submissions one sweep handles.")
+    warm_runners: int = option(
+        "WARM_RUNNERS", "2", _non_negative_int,
+        "Node processes kept started ahead of need (each serves one program); 0 turns it off.")
+    # ---- the database connections
+    db_pool_size: int = option(
+        "DB_POOL_SIZE", _default_pool_size, _positive_int,
+        "Database connections one process keeps: 1 in a Lambda container, 4 in the local stack.",
+        shown="1 in Lambda, else 4")
+    db_timeout_s: int = option(
+        "DB_TIMEOUT_S", "3", _positive_int,
+        "How long a request waits for a database connection before answering 503.")
+    api_concurrency: int = option(
+        "API_CONCURRENCY", "10", _positive_int,
+        "Reserved concurrency of the API function: at most this many API containers, each with "
+        "one connection.", scope="deploy")
+    db_max_connections: int = option(
+        "DB_MAX_CONNECTIONS", "100", _positive_int,
+        "The database's connection limit (max_connections, or the proxy's); a stage whose "
+        "functions could open more is refused at packaging.", scope="deploy")
+    # ---- the runtime
+    node_path: str = option(
+        "NODE_BINARY", _default_node, str, "The pinned Node binary that runs user code.",
+        shown="the layer's, else .cache/node/bin/node")
+    harness_path: str = option(
+        "HARNESS_PATH", _default_harness, str, "runner/harness.js.",
+        shown="the layer's, else runner/harness.js")
+    exec_helper_path: str = option(
+        "SANDBOX_EXEC", _default_exec_helper, str,
+        "runner/sandbox_exec.c, built: sets a run's limits so spawning is cheap and safe. "
+        "Mandatory where it was built; empty only where there is no C compiler (then a pre-exec "
+        "hook, slower).", shown="the layer's, else .cache/node/bin/sandbox-exec if built")
+    log_level: str = option("LOG_LEVEL", "INFO", _log_level, "Logging level.")
+    # ---- the local launcher (`make run`)
+    host: str = option("HOST", "127.0.0.1", str, "Address the local API listens on.",
+                       scope="local")
+    port: int = option("PORT", "8080", _port, "Port of the local API.", scope="local")
+    data_dir: Path = option(
+        "EVALUATOR_DATA_DIR", str(PROJECT_ROOT / ".data"), Path,
+        "Where the local stack keeps the embedded PostgreSQL's data.", shown=".data",
+        scope="local")
 
     @property
     def visibility_timeout_s(self) -> int:
         """SQS visibility timeout: six times the worker timeout, as AWS advises for Lambda."""
         return visibility_timeout_for(self.worker_timeout_s)
 
+    @property
+    def dlq_concurrency(self) -> int:
+        """The DLQ handler's mapping concurrency: AWS's minimum."""
+        return 2
+
+    @property
+    def database_connections(self) -> int:
+        """The most connections a deployed stage opens: one per container of each function
+        (API, worker, DLQ handler, sweeper), each function capped in its concurrency."""
+        return self.api_concurrency + self.worker_concurrency + self.dlq_concurrency + 1
+
 
 def visibility_timeout_for(worker_timeout_s: int) -> int:
     """The one rule tying the queue to the worker: visibility = 6 x the worker's timeout."""
-    return 6 * worker_timeout_s
+    return VISIBILITY_FACTOR * worker_timeout_s
+
+
+def options() -> list[tuple[str, Option]]:
+    """Every option, as (field name, declaration), in declaration order."""
+    return [(f.name, f.metadata["option"]) for f in fields(Config)]
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from ``environ`` (default: the process environment).
 
     Raises:
-        ConfigError: a variable is set to a value its parser rejects.
+        ConfigError: a variable is set to a value its parser rejects, or two values conflict.
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for field in fields(Config):
-        option = OPTIONS[field.name]
-        default = option.default() if callable(option.default) else option.default
-        raw = environ.get(option.env, default)
+    for name, declared in options():
+        default = declared.default(environ) if callable(declared.default) else declared.default
+        raw = environ.get(declared.env, default)
         try:
-            values[field.name] = option.parse(raw)
+            values[name] = declared.parse(raw)
         except ValueError as exc:
-            raise ConfigError(f"{option.env}={raw!r}: {exc}") from exc
+            raise ConfigError(f"{declared.env}={raw!r}: {exc}") from exc
     config = Config(**values)
     # A batch runs its programs one after another; the worker must be able to finish all of them.
     worst_batch_ms = config.batch_size * (config.time_limit_ms + MEMORY_VERDICT_GRACE_MS +
@@ -226,3 +313,25 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             f"{config.batch_size} runs of TIME_LIMIT_MS={config.time_limit_ms} "
             f"(needs more than {worst_batch_ms / 1000:.1f} s)")
     return config
+
+
+def markdown_table() -> str:
+    """README's table of options, from the declarations."""
+    rows = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for _, declared in options():
+        default = declared.default_text
+        shown = f"`{default}`" if default and declared.shown is None else (default or "(empty)")
+        where = {"local": " (`make run` only)", "deploy": " (deployed stages)"}.get(declared.scope, "")
+        rows.append(f"| `{declared.env}` | {shown} | {declared.doc}{where} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The service's configuration options.")
+    parser.add_argument("--markdown", action="store_true", help="print README's table")
+    parser.parse_args()
+    print(markdown_table())
+
+
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,10 @@
 
 ``ClientError`` subclasses are the caller's mistakes and carry their HTTP status; app.py turns them
 into ``{"error": message}`` in one place. ``InfrastructureError`` subclasses are ours: a worker that
-meets one leaves the message to be retried, and the API answers 503.
+meets one leaves the message to be retried, and the API answers 503. ``Misconfigured`` is neither:
+the service cannot work as configured (a bad variable or secret, a refused permission or
+password), retrying will not help, and it must be loud: a cold start fails, the API answers 500
+and a worker's invocation fails, so that the messages wait in their queues until it is fixed.
 """
 
 from __future__ import annotations
@@ -48,3 +51,9 @@ class QueueUnavailable(InfrastructureError):
 
 class SandboxUnavailable(InfrastructureError):
     """The Node runtime could not be started (missing binary, no resources)."""
+
+
+class Misconfigured(Exception):
+    """The service cannot work as configured; it needs its operator, not a retry."""
+
+    status_code = 500

@@ -1,50 +1,60 @@
-"""Structured logging: one JSON object per line, each naming its component and submission.
+"""Structured logging through AWS Lambda Powertools' Logger: one JSON object per line, each naming
+its component, the Lambda invocation (request id, cold start) and, where there is one, the
+submission.
 
 ``grep <submission id>`` over the API's, the worker's and the launcher's output follows one
-submission end to end. In Lambda the lines go to stdout, which CloudWatch stores as they are.
+submission end to end. In Lambda the lines go to stdout, which CloudWatch stores as they are; the
+local stack writes the very same lines.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
-import time
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
-LOGGER_NAME = "evaluator"
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
+
+SERVICE = "evaluator"
+_logger: Logger | None = None
+_cold_start = True
 
 
-class JsonFormatter(logging.Formatter):
-    """Render a record and its ``extra`` fields as a single JSON line."""
+class ComponentFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON line, with the component (``evaluator.worker`` -> ``worker``) first."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "component": record.name.removeprefix(LOGGER_NAME + ".") or "service",
-            "event": record.getMessage(),
-        }
-        line.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        record.component = record.name.removeprefix(SERVICE + ".") if record.name != SERVICE \
+            else "service"
+        return super().format(record)
 
 
-def configure(level: str = "INFO", stream: Any = None) -> None:
-    """Send the service's log lines, as JSON, to ``stream`` (stdout by default). Idempotent."""
-    root = logging.getLogger(LOGGER_NAME)
-    root.setLevel(level)
-    root.propagate = False
-    if not any(getattr(h, "_evaluator", False) for h in root.handlers):
-        handler = logging.StreamHandler(stream or sys.stdout)
-        handler.setFormatter(JsonFormatter())
-        handler._evaluator = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+def configure(level: str = "INFO", stream: IO[str] | None = None) -> Logger:
+    """Send the service's log lines, as JSON, to ``stream`` (stdout by default); later calls only
+    change the level."""
+    global _logger
+    if _logger is None:
+        _logger = Logger(service=SERVICE, level=level, stream=stream,
+                         logger_formatter=ComponentFormatter(
+                             log_record_order=["timestamp", "level", "component", "message"],
+                             utc=True, use_rfc3339=True))
+    else:
+        _logger.setLevel(level)
+    return _logger
+
+
+def bind_invocation(context: Any) -> None:
+    """Put this invocation's Lambda context (function, request id, cold start) on every line the
+    current thread writes until the next invocation."""
+    global _cold_start
+    logger = _logger or configure()
+    keys = {"cold_start": _cold_start, **vars(build_lambda_context_model(context))}
+    _cold_start = False
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(**keys)
 
 
 def redacted(dsn: str | None) -> str | None:
@@ -61,4 +71,4 @@ def redacted(dsn: str | None) -> str | None:
 
 def get_logger(component: str) -> logging.Logger:
     """The logger of one component (api, worker, dlq, launcher, poller, ...)."""
-    return logging.getLogger(f"{LOGGER_NAME}.{component}")
+    return logging.getLogger(f"{SERVICE}.{component}")

@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.constants import MAX_VISIBILITY_S
 from chalicelib.errors import QueueUnavailable
 
 # Short timeouts: an API call must fail fast (and answer) when SQS is unreachable, not hang.
@@ -30,6 +32,30 @@ def create_sqs_client(region: str, endpoint_url: str | None, config: BotoConfig 
     """An SQS client for AWS, or for ``endpoint_url`` (LocalStack, moto server) when given."""
     return boto3.session.Session().client(
         "sqs", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+@dataclass(frozen=True)
+class QueueRecord:
+    """What a handler needs of one received SQS message (Lambda's event record, or the local
+    poller's, which is the same)."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+    sent_at: datetime | None = None
+
+    @classmethod
+    def from_event_record(cls, record: dict[str, Any]) -> QueueRecord:
+        attributes = record.get("attributes") or {}
+        sent = attributes.get("SentTimestamp")
+        return cls(
+            message_id=record["messageId"],
+            receipt_handle=record["receiptHandle"],
+            body=record.get("body") or "",
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+            sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC) if sent else None,
+        )
 
 
 def message_body(submission_id: uuid.UUID) -> str:
@@ -94,4 +120,4 @@ class SubmissionQueue:
     def retry_after(self, receipt_handle: str, seconds: int) -> None:
         """Make a received message visible again after ``seconds`` (the retry's back-off)."""
         self._call("change_message_visibility", QueueUrl=self.queue_url,
-                   ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, 43200)))
+                   ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_S)))

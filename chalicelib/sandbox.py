@@ -30,23 +30,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.config import MEMORY_VERDICT_GRACE_MS
+from chalicelib.constants import (
+    GC_BUSY_TICKS,
+    MEMORY_VERDICT_GRACE_MS,
+    NODE_RESERVED_DATA_MB,
+    NPROC_LIMIT,
+    STACK_BYTES,
+    STDERR_CAP_BYTES,
+)
+from chalicelib.domain import Limits, Reason, RunOutcome
 from chalicelib.errors import SandboxUnavailable
-from chalicelib.states import STATUS_FOR_REASON, Reason, Status
 from chalicelib.warm_pool import WarmPool
 
-# V8 reserves about 560 MiB of address space that RLIMIT_DATA counts (its code range) before the
-# program allocates anything; measured on Node 26.12.1, which does not start below 563 MiB.
-NODE_RESERVED_DATA_MB = 640
-# The main thread's stack: room for deep recursion (about 150,000 plain frames); V8 is told half of
-# it, so that it throws RangeError well before the OS would kill the process.
-STACK_BYTES = 32 << 20
-# Tasks (processes and threads) the sandbox's user may have in all. Node needs about a dozen; child
-# processes are denied anyway, this caps a fork bomb if that layer ever fails. Not enforced for root,
-# which is why a root parent runs the program as ``nobody``.
-NPROC_LIMIT = 256
 UNPRIVILEGED_USER = "nobody"
-STDERR_CAP_BYTES = 64 * 1024
 READ_CHUNK = 64 * 1024
 # What V8 itself prints on stderr when it gives up for lack of memory, before it aborts the process
 # (SIGABRT when the heap limit is reached, SIGTRAP when an allocation outside the heap fails). The
@@ -56,34 +52,6 @@ V8_OOM_SIGNALS = (-signal.SIGABRT, -signal.SIGTRAP)
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # sandbox-exec's exit status when it could not set up or exec the program (see sandbox_exec.c).
 LAUNCH_FAILED = 127
-# Helper-thread CPU during the grace after the deadline that means "collecting garbage" (2 ticks,
-# 20 ms; a program that only loops uses none).
-GC_BUSY_TICKS = 2
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one run may use."""
-
-    time_ms: int
-    memory_mb: int
-    output_bytes: int
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """How a run ended, as text ready to store."""
-
-    reason: Reason
-    result: str | None = None
-    stdout: str = ""
-    stdout_truncated: bool = False
-    error: str | None = None
-    duration_ms: int = 0
-
-    @property
-    def status(self) -> Status:
-        return STATUS_FOR_REASON[self.reason]
 
 
 @dataclass

@@ -1,54 +1,41 @@
-"""The use-cases: accept a submission, show it, run queued ones, give up on dead letters.
+"""The use-cases: accept a submission, show it, run a queued one, handle a dead letter, sweep.
 
 app.py translates HTTP and SQS events into these calls and their results back; nothing here knows
-about Chalice. Dependencies (store, queue, sandbox, config) are passed in.
+about Chalice. The adapters (store, queue, sandbox) are passed in and know nothing of each other;
+every decision about a submission (retry or give up, re-send or fail) is made here, on the state
+machine's predicates (chalicelib/states.py), and carried out by one move of the store.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import logging
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib import metrics
 from chalicelib.config import Config, visibility_timeout_for
-from chalicelib.errors import InfrastructureError, NotFound
+from chalicelib.constants import PURGED_QUEUE_BACKSTOP_S, SWEEP_CHUNK
+from chalicelib.domain import Limits, Status, Submission
+from chalicelib.errors import InfrastructureError, Misconfigured, NotFound
 from chalicelib.logs import get_logger
-from chalicelib.queue import SubmissionQueue, parse_message_body
-from chalicelib.sandbox import Limits, NodeSandbox
-from chalicelib.store import Submission, SubmissionStore, SweepPolicy, SweepResult
+from chalicelib.queue import QueueRecord, SubmissionQueue, parse_message_body
+from chalicelib.sandbox import NodeSandbox
+from chalicelib.states import SweepRules, is_held, out_of_attempts, past_retry_budget
+from chalicelib.store import SubmissionStore
 from chalicelib.validation import parse_new_submission, parse_submission_id
 
 api_log = get_logger("api")
 worker_log = get_logger("worker")
 dlq_log = get_logger("dlq")
 sweep_log = get_logger("sweeper")
-# A Pending submission whose message has waited this long is sent again even though the queue
-# was not recreated: the backstop for a purged queue. Long, so that a backlog is never copied.
-PURGED_QUEUE_BACKSTOP_S = 3600
 
 
-@dataclass(frozen=True)
-class QueueRecord:
-    """What the worker needs of one SQS record (Lambda's event or the local poller's)."""
-
-    message_id: str
-    receipt_handle: str
-    body: str
-    receive_count: int
-
-    @classmethod
-    def from_event_record(cls, record: dict[str, Any]) -> QueueRecord:
-        attributes = record.get("attributes") or {}
-        return cls(
-            message_id=record["messageId"],
-            receipt_handle=record["receiptHandle"],
-            body=record.get("body") or "",
-            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
-        )
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class RetryLater(Exception):
@@ -57,6 +44,15 @@ class RetryLater(Exception):
     def __init__(self, reason: str, delay_s: int) -> None:
         super().__init__(reason)
         self.delay_s = delay_s
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    requeued: list[uuid.UUID] = field(default_factory=list)
+    abandoned: list[uuid.UUID] = field(default_factory=list)
+    error: str | None = None
 
 
 def public_view(submission: Submission) -> str | dict[str, Any]:
@@ -86,14 +82,17 @@ def public_view(submission: Submission) -> str | dict[str, Any]:
 
 
 class Evaluator:
-    """The service's use-cases over a store, a queue and a sandbox."""
+    """The service's use-cases over a store, the queue, its dead-letter queue and a sandbox."""
 
     def __init__(self, config: Config, store: SubmissionStore, queue: SubmissionQueue,
-                 sandbox: NodeSandbox) -> None:
+                 sandbox: NodeSandbox, dead_letters: SubmissionQueue | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         self.store = store
         self.queue = queue
+        self.dead_letters = dead_letters
         self.sandbox = sandbox
+        self.clock = clock
 
     @property
     def limits(self) -> Limits:
@@ -108,6 +107,7 @@ class Evaluator:
         new = parse_new_submission(body, self.config.max_code_bytes)
         submission = self.store.create(new.code, new.language)
         sid = str(submission.submission_id)
+        metrics.count("SubmissionsAccepted")
         api_log.info("submission_accepted", extra={"submission_id": sid,
                                                    "code_bytes": len(new.code.encode())})
         try:
@@ -129,35 +129,67 @@ class Evaluator:
             raise NotFound(f"no submission with id {submission_id}")
         return found
 
-    # ---- worker ---------------------------------------------------------------------------
-    def process_batch(self, records: Iterable[QueueRecord], lease_s: int) -> list[str]:
-        """Run each record's submission; return the message ids that must be delivered again.
+    def health(self) -> dict[str, str]:
+        """Whether the database answers now; raises ``StoreUnavailable`` if it does not."""
+        self.store.ping()
+        return {"status": "ok", "database": "ok"}
 
-        ``lease_s`` is how long a claim holds: the invocation's remaining time (the worker cannot
-        outlive it). A failed record is pushed back with a back-off (``RetryLater``'s delay, or
-        exponential for infrastructure failures); the others in the batch are acknowledged.
-        """
-        visibility_s = visibility_timeout_for(lease_s)
-        failures = _each_record(records, functools.partial(self._process_one, lease_s=lease_s),
-                                functools.partial(self.backoff_s, cap_s=visibility_s), worker_log)
-        for record, delay_s in failures:
-            try:
-                self.queue.retry_after(record.receipt_handle, delay_s)
-            except InfrastructureError as exc:  # then it returns after the visibility timeout
-                worker_log.warning("retry_delay_not_set", extra={
-                    "message_id": record.message_id, "error": str(exc)})
-        return [record.message_id for record, _ in failures]
-
+    # ---- retries ---------------------------------------------------------------------------
     def backoff_s(self, receive_count: int, cap_s: int) -> int:
         """Exponential back-off for infrastructure failures, capped at the visibility timeout."""
         return min(self.config.retry_delay_s * 2 ** max(receive_count - 1, 0), cap_s)
 
-    def _process_one(self, record: QueueRecord, lease_s: int) -> None:
+    @contextlib.contextmanager
+    def _retried(self, record: QueueRecord, queue: SubmissionQueue | None, log: logging.Logger,
+                 cap_s: int) -> Iterator[None]:
+        """Let a failure of this record propagate (the batch reports it failed), after setting
+        when the queue delivers it again: ``RetryLater``'s delay, or the back-off for our own
+        failures. A misconfiguration is not retried sooner: it needs its operator."""
+        try:
+            yield
+        except RetryLater as exc:
+            self._push_back(record, queue, exc.delay_s, log)
+            raise
+        except Misconfigured:
+            raise
+        except Exception as exc:
+            if isinstance(exc, InfrastructureError):
+                log.error("record_failed_infrastructure", extra={
+                    "message_id": record.message_id, "error": str(exc),
+                    "receive_count": record.receive_count})
+            else:  # a bug of ours: retry, and let the DLQ end it if it persists
+                log.exception("record_failed_unexpectedly", extra={"message_id": record.message_id})
+            metrics.count("Retries")
+            self._push_back(record, queue, self.backoff_s(record.receive_count, cap_s), log)
+            raise
+
+    def _push_back(self, record: QueueRecord, queue: SubmissionQueue | None, delay_s: int,
+                   log: logging.Logger) -> None:
+        if queue is None:
+            return
+        try:
+            queue.retry_after(record.receipt_handle, delay_s)
+        except InfrastructureError as exc:  # then it returns after the visibility timeout
+            log.warning("retry_delay_not_set", extra={"message_id": record.message_id,
+                                                      "error": str(exc)})
+
+    # ---- worker ---------------------------------------------------------------------------
+    def run_record(self, record: QueueRecord, lease_s: int) -> None:
+        """Run one record's submission; raise if the message must be delivered again.
+
+        ``lease_s`` is how long a claim holds: the invocation's remaining time (the worker cannot
+        outlive it)."""
+        with self._retried(record, self.queue, worker_log, visibility_timeout_for(lease_s)):
+            self._run_one(record, lease_s)
+
+    def _run_one(self, record: QueueRecord, lease_s: int) -> None:
         submission_id = parse_message_body(record.body)
         if submission_id is None:
             worker_log.error("malformed_message_dropped", extra={
                 "message_id": record.message_id, "body": record.body[:200]})
             return
+        if record.sent_at is not None:
+            metrics.seconds("QueueAge", max((self.clock() - record.sent_at).total_seconds(), 0))
         sid = str(submission_id)
         claimed = self.store.claim(submission_id, lease_s)
         if claimed is None:
@@ -171,6 +203,9 @@ class Evaluator:
         except Exception as exc:  # ours, not the program's: hand the lease back, then retry
             self._release(submission_id, exc, claimed.attempts)
             raise
+        if written:
+            metrics.count("Runs", reason=outcome.reason.value)
+            metrics.milliseconds("RunDuration", outcome.duration_ms)
         worker_log.info("run_finished" if written else "result_discarded_already_finished", extra={
             "submission_id": sid, "status": outcome.status.value, "reason": outcome.reason.value,
             "duration_ms": outcome.duration_ms})
@@ -191,7 +226,7 @@ class Evaluator:
             # this delivery is what finishes the job once the lease runs out.
             delay = lease_s
             if current.lease_until is not None:
-                remaining = (current.lease_until - datetime.now(UTC)).total_seconds()
+                remaining = (current.lease_until - self.clock()).total_seconds()
                 delay = max(1, min(int(remaining) + 1, visibility_timeout_for(lease_s)))
             worker_log.info("held_by_another_worker", extra={
                 "submission_id": sid, "retry_in_s": delay, "message_id": record.message_id})
@@ -205,74 +240,114 @@ class Evaluator:
             self.store.release(submission_id, f"{type(exc).__name__}: {exc}", attempt)
 
     # ---- dead letters ---------------------------------------------------------------------
-    def process_dead_letters(self, records: Iterable[QueueRecord]) -> list[str]:
-        """Mark each dead-lettered submission Failed; return the ids to deliver again.
-
-        A dead letter that could not be handled (database down) comes back after the DLQ's
-        visibility timeout; there is no further queue to move it to.
-        """
-        failures = _each_record(records, self._dead_letter_one, lambda _: 0, dlq_log)
-        return [record.message_id for record, _ in failures]
+    def dead_letter_record(self, record: QueueRecord) -> None:
+        """Decide a dead-lettered submission's fate; raise if the dead letter must come back
+        (the database is down: there is no further queue, it waits in this one)."""
+        with self._retried(record, self.dead_letters, dlq_log, self.config.visibility_timeout_s):
+            self._dead_letter_one(record)
 
     def _dead_letter_one(self, record: QueueRecord) -> None:
+        """Its message was delivered MAX_RECEIVE_COUNT times without a result. If the submission
+        is still within its retry budget and has runs left, send it to the queue again (an outage
+        shorter than the budget fails nothing); otherwise fail it, saying why."""
         submission_id = parse_message_body(record.body)
         if submission_id is None:
             dlq_log.error("malformed_dead_letter_dropped", extra={
                 "message_id": record.message_id, "body": record.body[:200]})
             return
-        why = (f"Gave up after {self.config.max_receive_count} delivery attempts failed "
-               "for infrastructure reasons")
         extra = {"submission_id": str(submission_id), "message_id": record.message_id}
-        if self.store.abandon(submission_id, why):
-            dlq_log.error("submission_abandoned", extra=extra)
+        current = self.store.get(submission_id)
+        now = self.clock()
+        if current is None or current.status.is_terminal or is_held(current, now):
+            dlq_log.info("dead_letter_ignored", extra={
+                **extra, "status": current.status.value if current else "unknown"})
+            return
+        metrics.count("DeadLetters")
+        why = self._why_give_up(current, now)
+        if why is None:
+            job_id = self.queue.send(submission_id)
+            self.store.record_enqueued(submission_id, job_id)
+            metrics.count("DeadLetterRedrives")
+            dlq_log.warning("dead_letter_redriven", extra={
+                **extra, "job_id": job_id, "attempts": current.attempts})
+        elif self.store.abandon(submission_id, why):
+            dlq_log.error("submission_abandoned", extra={**extra, "why": why})
         else:
-            dlq_log.info("dead_letter_ignored_finished_or_running", extra=extra)
+            dlq_log.info("dead_letter_ignored", extra={**extra, "status": "changed meanwhile"})
 
+    def _why_give_up(self, submission: Submission, now: datetime) -> str | None:
+        """Why to stop trying, or None to try again."""
+        if out_of_attempts(submission, self.config.max_attempts):
+            return (f"Gave up after {submission.attempts} attempts: the worker stopped without a "
+                    "result each time")
+        if past_retry_budget(submission, now, self.config.give_up_after_s):
+            return (f"Gave up after {_duration(self.config.give_up_after_s)} of infrastructure "
+                    "failures")
+        return None
 
     # ---- sweeper ---------------------------------------------------------------------------
     def sweep(self) -> SweepResult:
-        """Bring back what the queue lost: re-send stale Pending and Running submissions, and fail
-        Running ones whose workers died with every attempt used. Safe beside workers and other
-        sweeps (rows are locked, transitions are conditional); a duplicate message is harmless."""
+        """Bring back what the queue lost: re-send Pending and Running submissions whose message
+        is (or may be) gone, and fail Running ones whose workers died with every attempt used.
+        Safe beside workers and other sweeps: every move is conditional, and a submission is
+        marked as re-sent before it is sent, so of two sweeps only one sends it."""
         try:
             queue_created = self.queue.created_at()
         except InfrastructureError as exc:  # the sweep can still do everything else
             sweep_log.warning("queue_age_unknown", extra={"error": str(exc)})
             queue_created = None
-        policy = SweepPolicy(
-            stale_after_s=self.config.requeue_after_s,
-            backstop_s=PURGED_QUEUE_BACKSTOP_S,
-            limit=self.config.sweep_batch, max_attempts=self.config.max_receive_count,
-            why=(f"Gave up after {self.config.max_receive_count} attempts: the worker stopped "
-                 "without a result each time (it crashed or ran out of time)"),
-            queue_created=queue_created)
-        result = self.store.sweep(policy, self.queue.send_many)
-        for sid in result.requeued:
-            sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})
-        for sid in result.abandoned:
-            sweep_log.error("submission_abandoned", extra={"submission_id": str(sid)})
-        if result.error:
-            sweep_log.error("sweep_stopped", extra={"error": result.error})
+        rules = SweepRules(stale_after_s=self.config.requeue_after_s,
+                           backstop_s=PURGED_QUEUE_BACKSTOP_S, queue_created=queue_created)
+        result = SweepResult()
+        to_send = []
+        for submission in self.store.lost_messages(rules, self.config.sweep_batch):
+            sid = submission.submission_id
+            if submission.status is Status.RUNNING and out_of_attempts(
+                    submission, self.config.max_attempts):
+                why = (f"Gave up after {submission.attempts} attempts: the worker stopped "
+                       "without a result each time (it crashed or ran out of time)")
+                if self.store.abandon(sid, why):
+                    result.abandoned.append(sid)
+                    sweep_log.error("submission_abandoned", extra={"submission_id": str(sid)})
+            else:
+                to_send.append(sid)
+        for start in range(0, len(to_send), SWEEP_CHUNK):
+            result.error = self._resend(to_send[start:start + SWEEP_CHUNK], rules, result)
+            if result.error:
+                sweep_log.error("sweep_stopped", extra={"error": result.error})
+                break
         sweep_log.info("sweep_done", extra={"requeued": len(result.requeued),
                                             "abandoned": len(result.abandoned)})
         return result
 
-
-def _each_record(records: Iterable[QueueRecord], handle: Callable[[QueueRecord], None],
-                 backoff_s: Callable[[int], int], log: Any) -> list[tuple[QueueRecord, int]]:
-    """Handle records one by one; return the failed ones with the delay before their retry."""
-    failures = []
-    for record in records:
+    def _resend(self, chunk: list[uuid.UUID], rules: SweepRules, result: SweepResult
+                ) -> str | None:
+        """Mark, send, note: no network call while the database holds anything. Returns why the
+        sweep must stop, if it must."""
+        marked = self.store.mark_requeued(chunk, rules)
+        if not marked:
+            return None
         try:
-            handle(record)
-        except RetryLater as exc:
-            failures.append((record, exc.delay_s))
+            sent = self.queue.send_many(marked)
         except InfrastructureError as exc:
-            log.error("record_failed_infrastructure", extra={
-                "message_id": record.message_id, "error": str(exc),
-                "receive_count": record.receive_count})
-            failures.append((record, backoff_s(record.receive_count)))
-        except Exception:  # a bug of ours: retry, and let the DLQ end it if it persists
-            log.exception("record_failed_unexpectedly", extra={"message_id": record.message_id})
-            failures.append((record, backoff_s(record.receive_count)))
-    return failures
+            self.store.forget_requeued(marked)
+            return str(exc)
+        for sid, job_id in sent.items():
+            self.store.record_enqueued(sid, job_id)
+            result.requeued.append(sid)
+            metrics.count("SweeperResends")
+            sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})
+        refused = [sid for sid in marked if sid not in sent]
+        if refused:
+            self.store.forget_requeued(refused)
+            return f"the queue refused {len(refused)} messages"
+        return None
+
+
+def _duration(seconds: int) -> str:
+    """6 hours, 90 minutes, 45 seconds."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.constants import BODY_SIZE_FACTOR, BODY_SIZE_SLACK
+from chalicelib.domain import NewSubmission
 from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
 
 # Accepted spellings (compared case-insensitively) -> the name stored and shown.
 LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript"}
 SUPPORTED = sorted(set(LANGUAGES.values()))
-# JSON escapes can make a character take up to six bytes (\u0000); reject bigger bodies unread.
-BODY_SIZE_FACTOR = 6
-BODY_SIZE_SLACK = 4096
-
-
-@dataclass(frozen=True)
-class NewSubmission:
-    code: str
-    language: str
 
 
 def parse_new_submission(body: bytes | None, max_code_bytes: int) -> NewSubmission:

@@ -14,13 +14,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from chalicelib.constants import WARM_RETRY_PAUSE_S
 from chalicelib.logs import get_logger
 
 if TYPE_CHECKING:
-    from chalicelib.sandbox import Limits, StartedProcess
+    from chalicelib.domain import Limits
+    from chalicelib.sandbox import StartedProcess
 
 log = get_logger("sandbox")
-RETRY_PAUSE_S = 1.0
 
 
 class WarmPool:
@@ -79,7 +80,7 @@ class WarmPool:
                 log.warning("warm_start_failed", extra={"error": str(exc)})
                 with self._wanted:  # a pause that close() cuts short
                     if not self._closed:
-                        self._wanted.wait(RETRY_PAUSE_S)
+                        self._wanted.wait(WARM_RETRY_PAUSE_S)
                 continue
             with self._wanted:
                 if not self._closed:

@@ -1,7 +1,7 @@
-"""The submissions queue and its dead-letter queue, created or brought up to date idempotently.
+"""The submissions queue and its dead-letter queue: their settings, stated once, and the local
+stack's way of creating them (or bringing them up to date) idempotently through boto3.
 
-One code path for the embedded endpoint, LocalStack and AWS: create the queue if it is missing,
-otherwise set its attributes to what the configuration says.
+A deployed stage gets the same settings as template resources (infra/deploy/package.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import Config
-
-DLQ_RETENTION_S = 14 * 24 * 3600  # the longest SQS allows: time to notice and investigate
+from chalicelib.constants import DLQ_RETENTION_S
 
 
 @dataclass(frozen=True)
@@ -34,22 +33,31 @@ def ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, 
     return url, arn
 
 
-def queue_attributes(config: Config, dlq_arn: str) -> dict[str, str]:
-    """The submissions queue: visibility six times the worker timeout, redrive to the DLQ."""
-    return {
-        "VisibilityTimeout": str(config.visibility_timeout_s),
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                     "maxReceiveCount": str(config.max_receive_count)}),
-    }
+def dlq_settings(config: Config) -> dict[str, int]:
+    """The dead-letter queue: the same visibility, and the longest retention SQS allows."""
+    return {"VisibilityTimeout": config.visibility_timeout_s,
+            "MessageRetentionPeriod": DLQ_RETENTION_S}
 
 
-def dlq_attributes(config: Config) -> dict[str, str]:
-    return {"VisibilityTimeout": str(config.visibility_timeout_s),
-            "MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+def queue_settings(config: Config) -> dict[str, int]:
+    """The submissions queue: visibility six times the worker timeout."""
+    return {"VisibilityTimeout": config.visibility_timeout_s}
+
+
+def redrive_policy(config: Config, dlq_arn: Any) -> dict[str, Any]:
+    """After MAX_RECEIVE_COUNT deliveries a message moves to the DLQ (``dlq_arn`` may be a
+    template reference)."""
+    return {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": config.max_receive_count}
+
+
+def _as_attributes(settings: dict[str, Any]) -> dict[str, str]:
+    return {key: json.dumps(value) if isinstance(value, dict) else str(value)
+            for key, value in settings.items()}
 
 
 def ensure_queues(sqs: Any, config: Config) -> QueueUrls:
     """Create or update both queues; the DLQ first, since the redrive policy names it."""
-    dlq_url, dlq_arn = ensure_queue(sqs, config.dlq_name, dlq_attributes(config))
-    queue_url, queue_arn = ensure_queue(sqs, config.queue_name, queue_attributes(config, dlq_arn))
+    dlq_url, dlq_arn = ensure_queue(sqs, config.dlq_name, _as_attributes(dlq_settings(config)))
+    queue_url, queue_arn = ensure_queue(sqs, config.queue_name, _as_attributes(
+        {**queue_settings(config), "RedrivePolicy": redrive_policy(config, dlq_arn)}))
     return QueueUrls(queue_url, queue_arn, dlq_url, dlq_arn)

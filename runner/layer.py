@@ -12,12 +12,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+from chalicelib.constants import BUILD_DIR
 from runner import node_runtime
 
 RUNNER_DIR = Path(__file__).resolve().parent
 HARNESS_FILES = ("harness.js", *(f"context/{part.name}" for part in
                                   sorted((RUNNER_DIR / "context").glob("*.js"))))
-DEFAULT_ZIP = node_runtime.PROJECT_ROOT / "build" / "node-layer.zip"
+DEFAULT_ZIP = BUILD_DIR / "node-layer.zip"
 # Lambda's limit for a function and all its layers, unzipped, and what the layer leaves the
 # functions' own packages (boto3 and psycopg take about 40 MiB of it).
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024

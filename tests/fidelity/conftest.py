@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.stack_process import RunningStack, stack_environment
+from tests.support.stack import RunningStack, stack_environment
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.sandbox import STACK_BYTES
-from infra.stack_process import RunningStack
 from tests.fidelity.programs import LIST_METHODS, all_programs
+from tests.support.stack import RunningStack
 
 HERE = Path(__file__).parent
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from infra.embedded import free_port
-from infra.localstack import LocalStackServer
-from infra.stack_process import RunningStack, stack_environment
+from infra.local.embedded import free_port
+from infra.local.localstack import LocalStackServer
 from tests.conftest import create_database
+from tests.support.stack import RunningStack, stack_environment
 
 
 @pytest.fixture(scope="session")

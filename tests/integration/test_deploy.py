@@ -18,14 +18,14 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from infra.deploy.provision import layer_sha256, provision
 
-from chalicelib.config import PROJECT_ROOT
-from infra.api_definition import rest_api_definition
+from chalicelib.constants import PROJECT_ROOT
 from infra.deploy import REPORT, report_batch_item_failures
-from infra.localstack import LocalStackServer
-from infra.policies import policies
-from infra.provision import layer_sha256, provision
-from infra.stages import load_stage
+from infra.deploy.api_definition import rest_api_definition
+from infra.deploy.policies import policies
+from infra.deploy.stages import load_stage
+from infra.local.localstack import LocalStackServer
 from tests.conftest import create_database
 
 pytestmark = pytest.mark.integration
@@ -121,7 +121,7 @@ def test_each_function_has_its_own_least_privilege_role(template) -> None:
 
 def test_packaging_under_python_311_is_refused_clearly() -> None:
     result = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "python"), "-c",
-                             "import infra.package as p; p.require_python_312()"],
+                             "import infra.deploy.package as p; p.require_python_312()"],
                             cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "Python 3.12+" in result.stderr
 

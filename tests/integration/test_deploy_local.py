@@ -17,8 +17,8 @@ import psycopg
 import pytest
 import requests
 
-from infra import deploy_local
-from tests.faults import REFUSE_MARKER, install_result_refusal
+from infra.deploy import ministack as deploy_local
+from tests.support.faults import REFUSE_MARKER, install_result_refusal
 
 TERMINAL = {"Completed", "Failed", "Timeout"}
 

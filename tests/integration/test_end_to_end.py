@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from chalicelib.queue import message_body
-from infra.stack_process import RunningStack
-from tests.faults import REFUSE_MARKER, install_result_refusal
+from tests.support.faults import REFUSE_MARKER, install_result_refusal
+from tests.support.stack import RunningStack
 
 pytestmark = pytest.mark.integration
 

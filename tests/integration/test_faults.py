@@ -15,8 +15,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.embedded import start_postgres, stop_postgres
-from infra.stack_process import TERMINAL, RunningStack, stack_environment
+from infra.local.embedded import start_postgres, stop_postgres
+from tests.support.stack import TERMINAL, RunningStack, stack_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from chalicelib.config import PROJECT_ROOT
+from chalicelib.constants import PROJECT_ROOT
 from tests.conftest import LambdaLikeBackends, create_database
 
 PROBE = r"""

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from infra.stack_process import RunningStack, stack_environment
+from tests.support.stack import RunningStack, stack_environment
 
 pytestmark = pytest.mark.integration
 

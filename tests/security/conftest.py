@@ -15,8 +15,8 @@ from psycopg import conninfo
 
 from chalicelib.config import Config
 from chalicelib.sandbox import NodeSandbox
-from infra.stack_process import RunningStack, stack_environment
 from tests.conftest import FAKE_SECRETS, create_database
+from tests.support.stack import RunningStack, stack_environment
 
 HERE = Path(__file__).parent
 FAKE_DB_PASSWORD = "fake-db-password-4c8e1a"

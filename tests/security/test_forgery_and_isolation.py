@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from infra.stack_process import RunningStack
+from tests.support.stack import RunningStack
 
 
 def test_printing_a_result_line_does_not_forge_the_result(service: RunningStack) -> None:

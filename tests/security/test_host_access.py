@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config import PROJECT_ROOT
-from infra.stack_process import RunningStack
+from chalicelib.constants import PROJECT_ROOT
 from tests.security.attacks import with_host_access
 from tests.security.conftest import ESCAPED, Listener, run_all
+from tests.support.stack import RunningStack
 
 MARKER = f"evaluator-escape-{uuid.uuid4().hex}"
 WRITE_TARGETS = [f"/tmp/{MARKER}", f"/dev/shm/{MARKER}", str(PROJECT_ROOT / MARKER), MARKER]

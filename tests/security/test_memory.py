@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
+from tests.support.stack import RunningStack
 
 PROGRAMS = {
     "heap arrays": "const a = []; for (;;) a.push(new Array(1e5).fill(1))",

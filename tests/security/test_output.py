@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
+from tests.support.stack import RunningStack
 
 CAP = 1 << 20
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
+from tests.support.stack import RunningStack
 
 POISON = r"""
 const log = console.log;

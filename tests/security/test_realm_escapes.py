@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from infra.stack_process import RunningStack
 from tests.security.attacks import REPORT, VM2_PROOFS
 from tests.security.conftest import ESCAPED, run_all
+from tests.support.stack import RunningStack
 
 TRICKS = {
     "this.constructor.constructor": REPORT + "reached('this', this.constructor.constructor)",

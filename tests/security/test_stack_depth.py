@@ -17,8 +17,8 @@ import json
 
 import pytest
 
-from infra.stack_process import RunningStack
 from tests.security.conftest import run_all
+from tests.support.stack import RunningStack
 
 SWEEP = r"""
 const WINDOW = 3000, FRAME_SIZES = 16, ENOUGH = 25;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from infra.stack_process import RunningStack
+from tests.support.stack import RunningStack
 
 
 def test_no_secret_appears_in_any_result(service: RunningStack, secrets: dict[str, str],

@@ -22,7 +22,7 @@ from chalicelib.sandbox import NodeSandbox
 from chalicelib.service import Evaluator
 from chalicelib.store import SubmissionStore, create_pool
 from infra.queues import ensure_queues
-from tests.faults import REFUSE_MARKER, install_result_refusal
+from tests.support.faults import REFUSE_MARKER, install_result_refusal
 
 JSON = {"Content-Type": "application/json"}
 

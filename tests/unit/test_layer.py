@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config import PROJECT_ROOT
+from chalicelib.constants import PROJECT_ROOT
 from chalicelib.sandbox import Limits, NodeSandbox
 from runner import layer, node_runtime
 

@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.queue import create_sqs_client
-from infra.poller import LocalEventSourceMapping, failed_ids
+from infra.local.event_sources import LocalEventSourceMapping, failed_ids
 from infra.queues import ensure_queues
 from tests.conftest import make_config
 

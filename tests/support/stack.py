@@ -1,4 +1,4 @@
-"""Drive the real local stack (`python -m infra.local_stack`) as a child process, over HTTP.
+"""Drive the real local stack (`python -m infra.local.launcher`) as a child process, over HTTP.
 
 The integration tests, the fault tests, the load test and the benchmark all use it."""
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from chalicelib.config import PROJECT_ROOT
-from infra.embedded import free_port
+from chalicelib.constants import PROJECT_ROOT
+from infra.local.embedded import free_port
 
 TERMINAL = {"Completed", "Failed", "Timeout"}
 POLL_INTERVAL_S = 0.05
@@ -42,7 +42,7 @@ class RunningStack:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [*self.prefix, sys.executable, "-m", "infra.local_stack", "--port", str(self.port),
+                [*self.prefix, sys.executable, "-m", "infra.local.launcher", "--port", str(self.port),
                  "--data-dir", str(self.data_dir)],
                 cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

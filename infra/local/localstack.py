@@ -4,7 +4,7 @@
 Python 3.11 here). LocalStack's Lambda service cannot run functions without Docker, so the local
 stack drives the handlers with its own poller against LocalStack's SQS, as it does against moto.
 
-    python -m infra.localstack          # start one on 127.0.0.1:4566, Ctrl-C stops it
+    python -m infra.local.localstack          # start one on 127.0.0.1:4566, Ctrl-C stops it
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import PROJECT_ROOT
-from infra.embedded import port_is_free
+from chalicelib.constants import PROJECT_ROOT
+from infra.local.embedded import port_is_free
 
 VENV_PYTHON = PROJECT_ROOT / ".venv-localstack" / "bin" / "python"
 DEFAULT_PORT = 4566

@@ -1,14 +1,17 @@
-"""`make package`: a stage as a self-contained SAM template, plus the Node layer.
+"""`make package`: a stage as one self-contained SAM template, plus the Node layer.
 
-    build/node-layer.zip        bin/node + the harness (runner/layer.py)
+    build/chalice/<stage>/      the Chalice project rendered for the stage (infra/deploy/stages.py)
+    build/node-layer.zip        bin/node, bin/sandbox-exec and the harness (runner/layer.py)
     build/sam/sam.json          chalice package's template, merged with build/sam-merge.json
     build/sam/deployment.zip    the functions' code and requirements
+    build/api-definition.json   the REST API's Swagger, for checking
 
-Chalice writes the functions, the REST API, the event source mappings and the schedule. The merge
-template adds what Chalice cannot express, from the same code infra/provision.py uses: the queue
-and its dead-letter queue with the redrive policy, the layer, one least-privilege role per function,
-and ``FunctionResponseTypes: [ReportBatchItemFailures]`` on both SQS event sources. Deploy it with
-``sam deploy``, or use ``make deploy`` (infra/provision.py, then Chalice's own deployer).
+Chalice writes the functions (with their reserved concurrency), the REST API, the event source
+mappings and the schedule. The merge template adds what Chalice cannot express: the queue and its
+dead-letter queue with the redrive policy, the layer, one least-privilege role per function,
+``FunctionResponseTypes: [ReportBatchItemFailures]`` on both SQS event sources, and, for a stage
+that reads its database from Secrets Manager, the secret as the template's one parameter
+(``DatabaseSecretArn``). infra/deploy/aws.py deploys exactly this template.
 
 Chalice takes the Lambda runtime from the Python that runs it, and the bundled Node needs glibc
 2.28 (python3.12 and newer runtimes): this must run under Python 3.12+.
@@ -18,21 +21,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from infra.api_definition import rest_api_definition
-from infra.policies import ASSUME_ROLE, policies
-from infra.queues import DLQ_RETENTION_S
-from infra.stages import CHALICE_DIR, LAMBDA_RUNTIMES, Stage, load_stage
+from chalicelib.constants import BUILD_DIR
+from infra.deploy.api_definition import rest_api_definition
+from infra.deploy.policies import ASSUME_ROLE, policies
+from infra.deploy.stages import LAMBDA_RUNTIMES, Stage, load_stage, render_project
+from infra.queues import dlq_settings, queue_settings, redrive_policy
 from runner import layer, node_runtime
 
-PROJECT_ROOT = CHALICE_DIR.parent
-BUILD = PROJECT_ROOT / "build"
 MIN_PYTHON = (3, 12)
 PLACEHOLDER_HANDLER_ARN = "arn:aws:lambda:us-east-1:000000000000:function:evaluator-api_handler"
+SECRET_PARAMETER = "DatabaseSecretArn"
 # Chalice's logical ids for the functions, and the SQS event source (and queue) of each.
 LOGICAL_IDS = {"api_handler": "APIHandler", "run_submissions": "RunSubmissions",
                "dead_letters": "DeadLetters", "sweep": "Sweep"}
@@ -52,28 +56,28 @@ def require_python_312() -> None:
 def merge_template(stage: Stage, layer_uri: str) -> dict[str, Any]:
     """What the SAM template needs beyond what Chalice writes."""
     config = stage.app_config
-    visibility = stage.visibility_timeout_s
     resources: dict[str, Any] = {
         "SubmissionsDlq": {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": config.dlq_name, "VisibilityTimeout": visibility,
-            "MessageRetentionPeriod": DLQ_RETENTION_S}},
+            "QueueName": config.dlq_name, **dlq_settings(config)}},
         "SubmissionsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": config.queue_name, "VisibilityTimeout": visibility,
-            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["SubmissionsDlq", "Arn"]},
-                              "maxReceiveCount": config.max_receive_count}}},
+            "QueueName": config.queue_name, **queue_settings(config),
+            "RedrivePolicy": redrive_policy(config, {"Fn::GetAtt": ["SubmissionsDlq", "Arn"]})}},
         "NodeLayer": {"Type": "AWS::Serverless::LayerVersion", "Properties": {
             "LayerName": stage.layer_name,
             "Description": f"Node {node_runtime.VERSION} and the evaluator's sandbox harness",
             "ContentUri": layer_uri, "CompatibleRuntimes": LAMBDA_RUNTIMES,
             "CompatibleArchitectures": ["x86_64"], "RetentionPolicy": "Retain"}},
     }
-    for function, document in policies(stage).items():
+    secret = {"Ref": SECRET_PARAMETER} if stage.uses_secret else None
+    for function, document in policies(stage, secret).items():
         logical_id = LOGICAL_IDS[function]
         role = f"{logical_id}Role"
         resources[role] = {"Type": "AWS::IAM::Role", "Properties": {
             "RoleName": stage.role_name(function), "AssumeRolePolicyDocument": ASSUME_ROLE,
             "Policies": [{"PolicyName": stage.role_name(function), "PolicyDocument": document}]}}
         properties: dict[str, Any] = {"Role": {"Fn::GetAtt": [role, "Arn"]}}
+        if secret is not None:
+            properties["Environment"] = {"Variables": {"DATABASE_SECRET_ARN": secret}}
         resources[logical_id] = {"Properties": properties}
         if function in SQS_EVENTS:
             event, queue = SQS_EVENTS[function]
@@ -81,30 +85,32 @@ def merge_template(stage: Stage, layer_uri: str) -> dict[str, Any]:
             properties["Events"] = {event: {"Properties": {
                 "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
     resources["RunSubmissions"]["Properties"]["Layers"] = [{"Ref": "NodeLayer"}]
-    return {"Resources": resources}
+    template: dict[str, Any] = {"Resources": resources}
+    if secret is not None:
+        template["Parameters"] = {SECRET_PARAMETER: {
+            "Type": "String", "AllowedPattern": "arn:aws[a-z-]*:secretsmanager:.+",
+            "Description": "Full ARN of the Secrets Manager secret holding the database "
+                           "(RDS's JSON, or {\"url\": ...}); its host may be an RDS Proxy."}}
+    return template
 
 
-def package(stage_name: str, build: Path = BUILD) -> Path:
+def package(stage_name: str, build: Path = BUILD_DIR) -> Path:
     """Build the layer and the stage's SAM template; return the template's path."""
     require_python_312()
     stage = load_stage(stage_name)
     stage.validate()
+    project = render_project(stage, build / "chalice" / stage_name)
     layer_zip = layer.build(build / "node-layer.zip")
     out = build / "sam"
     merge = build / "sam-merge.json"
     merge.write_text(json.dumps(merge_template(stage, f"../{layer_zip.name}"), indent=2))
+    environ = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", stage_name,
                     "--merge-template", str(merge), str(out)],
-                   cwd=PROJECT_ROOT, check=True, env=_chalice_env())
+                   cwd=project, check=True, env=environ)
     definition = rest_api_definition(stage.app_config.aws_region, PLACEHOLDER_HANDLER_ARN)
     (build / "api-definition.json").write_text(json.dumps(definition, indent=2))
     return out / "sam.json"
-
-
-def _chalice_env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
 
 
 def main() -> None:
@@ -112,7 +118,7 @@ def main() -> None:
     parser.add_argument("--stage", default="prod")
     args = parser.parse_args()
     template = package(args.stage)
-    print(f"{template} (+ {template.parent / 'deployment.zip'}), {BUILD / 'node-layer.zip'}")
+    print(f"{template} (+ {template.parent / 'deployment.zip'}), {BUILD_DIR / 'node-layer.zip'}")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ requirements-ministack.txt, its own virtualenv ``.venv-ministack``, Python 3.12 
 Lambdas) runs them as local processes. This deploys into it the very artifacts `make package`
 builds for the prod stage (``chalice package``'s SAM template merged with the queues, the DLQ and
 its redrive policy, the Node layer, one role per function, partial batch responses), through
-CloudFormation as ``sam deploy`` would, against a real PostgreSQL:
+CloudFormation, through the one deploy path `make deploy` takes (infra/deploy/stack.py), against
+a real PostgreSQL:
 
-    deploy   start an embedded PostgreSQL (its data in .data/deploy-local/pg) and migrate it;
-             start ministack on a loopback port; package the prod stage (in .venv-deploy); put
-             the database URL in Secrets Manager, as the prod stage reads it; upload the code and
-             the layer to S3 and point the template at them (what `sam deploy` does); create the
-             stack and wait for it; write build/local-deploy.json ({"api_url", ...}).
+    deploy   start an embedded PostgreSQL (its data in .data/deploy-local/pg); start ministack on
+             a loopback port; put the database URL in Secrets Manager, as the prod stage reads
+             it; then infra/deploy/stack.py's deploy: migrate, package (in .venv-deploy), upload,
+             create the stack and wait for it; write build/local-deploy.json ({"api_url", ...}).
              Everything stays running.
     destroy  delete the stack, stop ministack and PostgreSQL, remove their data and the record.
 
@@ -24,7 +24,6 @@ the API answers under ministack's /_aws/execute-api/ path, the schedule fires wi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -32,30 +31,34 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import boto3
 
-from chalicelib.config import PROJECT_ROOT
-from infra.embedded import free_port, start_postgres, stop_postgres, wait_for_http
-from infra.migrate import apply_migrations
+from chalicelib.constants import PROJECT_ROOT
+from infra.deploy import stack
+from infra.deploy.stages import load_stage
+from infra.local.embedded import free_port, start_postgres, stop_postgres, wait_for_http
 
 STAGE = "prod"
-STACK_NAME = f"evaluator-{STAGE}"
 BUCKET = "evaluator-deploy-local"
 REGION = "us-east-1"
 SECRET_NAME = f"evaluator/{STAGE}/database"
 STATE_DIR = PROJECT_ROOT / ".data" / "deploy-local"
 RECORD = PROJECT_ROOT / "build" / "local-deploy.json"
 MINISTACK = PROJECT_ROOT / ".venv-ministack" / "bin" / "ministack"
-DEPLOY_PYTHON = PROJECT_ROOT / ".venv-deploy" / "bin" / "python"
-BUILD = PROJECT_ROOT / "build"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": REGION}
 
 
-def client(service: str, endpoint: str) -> Any:
-    return boto3.session.Session(**CREDENTIALS).client(service, endpoint_url=endpoint)
+class EmulatorSession(boto3.session.Session):
+    """A boto3 session whose clients all talk to the emulator at ``endpoint``."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(**CREDENTIALS)
+        self.endpoint = endpoint
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().client(service_name, **{**kwargs, "endpoint_url": self.endpoint})
 
 
 def start_ministack(port: int) -> subprocess.Popen:
@@ -74,83 +77,25 @@ def start_ministack(port: int) -> subprocess.Popen:
     return process
 
 
-def package() -> tuple[Path, Path, Path]:
-    """The prod stage's template, code and layer, as `make package` builds them."""
-    if not DEPLOY_PYTHON.exists():
-        raise SystemExit(f"{DEPLOY_PYTHON} is missing: run `make deploy-venv`")
-    subprocess.run([str(DEPLOY_PYTHON), "-m", "infra.package", "--stage", STAGE], cwd=PROJECT_ROOT,
-                   check=True, stdout=subprocess.DEVNULL)
-    return BUILD / "sam" / "sam.json", BUILD / "sam" / "deployment.zip", BUILD / "node-layer.zip"
-
-
-def upload(s3: Any, path: Path) -> str:
-    """Put ``path`` in the deployment bucket under its content hash; its s3:// URI."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    key = f"{path.stem}-{digest}{path.suffix}"
-    s3.upload_file(str(path), BUCKET, key)
-    return f"s3://{BUCKET}/{key}"
-
-
-def localized(template: dict[str, Any], code_uri: str, layer_uri: str, secret_arn: str,
-              overrides: dict[str, str]) -> dict[str, Any]:
-    """The template with its local paths replaced by the uploaded objects (as `sam deploy`
-    does), the database secret's real ARN, and any environment overrides."""
-    for resource in template["Resources"].values():
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Serverless::Function":
-            properties["CodeUri"] = code_uri
-            variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
-            if "DATABASE_SECRET_ARN" in variables:
-                variables["DATABASE_SECRET_ARN"] = secret_arn
-            variables.update(overrides)
-        elif resource["Type"] == "AWS::Serverless::LayerVersion":
-            properties["ContentUri"] = layer_uri
-    return template
-
-
-def wait_for_stack(cfn: Any, name: str, timeout_s: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        status = stack["StackStatus"]
-        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
-            return stack
-        if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")):
-            events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-            reasons = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}" for e in events
-                       if "FAILED" in e["ResourceStatus"]]
-            raise RuntimeError(f"stack {name} ended {status}: {reasons[:5]}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"stack {name} still {status} after {timeout_s} s")
-        time.sleep(1)
-
-
 def deploy(overrides: dict[str, str], port: int | None = None) -> dict[str, Any]:
     """Deploy the prod stage into a fresh local emulator; return (and write) the record."""
     if RECORD.exists():
         raise SystemExit(f"{RECORD} exists: a local deployment is running (make destroy-local)")
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     _, database_url = start_postgres(STATE_DIR / "pg", stop_with_last_handle=False)
-    apply_migrations(database_url)
     port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
     emulator = start_ministack(port)
-    record: dict[str, Any] = {"ministack_pid": emulator.pid, "endpoint": endpoint, "stack": STACK_NAME,
+    record: dict[str, Any] = {"ministack_pid": emulator.pid, "endpoint": endpoint,
+                              "stack": load_stage(STAGE).stack_name,
                               "postgres_data": str(STATE_DIR / "pg"), "database_url": database_url}
     RECORD.parent.mkdir(parents=True, exist_ok=True)
     RECORD.write_text(json.dumps(record, indent=2))  # from here on, destroy-local cleans up
-    template_path, code, layer_zip = package()
-    s3 = client("s3", endpoint)
-    s3.create_bucket(Bucket=BUCKET)
-    secret = client("secretsmanager", endpoint).create_secret(
+    emulated = EmulatorSession(endpoint)
+    secret = emulated.client("secretsmanager").create_secret(
         Name=SECRET_NAME, SecretString=json.dumps({"url": database_url}))
-    template = localized(json.loads(template_path.read_text()), upload(s3, code),
-                         upload(s3, layer_zip), secret["ARN"], overrides)
-    cfn = client("cloudformation", endpoint)
-    cfn.create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(template),
-                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
-    stack = wait_for_stack(cfn, STACK_NAME)
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    outputs = stack.deploy(STAGE, session=emulated, bucket=BUCKET, database_url=database_url,
+                           secret_arn=secret["ARN"], overrides=overrides)
     record["api_url"] = f"{endpoint}/_aws/execute-api/{outputs['RestAPIId']}/api"
     record["functions"] = {key: value for key, value in outputs.items() if key.endswith("Name")}
     RECORD.write_text(json.dumps(record, indent=2))
@@ -163,7 +108,8 @@ def destroy() -> None:
     pid = record.get("ministack_pid")
     if pid:
         try:
-            client("cloudformation", record["endpoint"]).delete_stack(StackName=record["stack"])
+            EmulatorSession(record["endpoint"]).client("cloudformation").delete_stack(
+                StackName=record["stack"])
         except Exception as exc:  # the emulator may be gone already; stopping it is what matters
             print(f"the stack was not deleted ({exc}); stopping the emulator anyway", file=sys.stderr)
         _stop_group(pid)
@@ -204,7 +150,7 @@ def main() -> None:
     except BaseException:
         destroy()
         raise
-    print(f"deployed {STACK_NAME} into ministack at {record['endpoint']}\n"
+    print(f"deployed {record['stack']} into ministack at {record['endpoint']}\n"
           f"API: {record['api_url']}  (details in {RECORD.relative_to(PROJECT_ROOT)})\n"
           "stop it with `make destroy-local`")
 

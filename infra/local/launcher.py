@@ -3,9 +3,11 @@
 - PostgreSQL: ``DATABASE_URL`` if set, else an embedded server (pgserver) with its data in
   ``.data/pg`` (kept between runs);
 - SQS: ``AWS_ENDPOINT_URL`` if set (LocalStack, AWS), else moto's server on a loopback port;
-- HTTP: Chalice's local server serving app.py on ``127.0.0.1:$PORT`` (8080);
+- HTTP: Chalice's local server serving app.py on ``$HOST:$PORT`` (127.0.0.1:8080);
 - the worker and the DLQ handler: app.py's own SQS handlers, fed by local pollers that do what
-  Lambda's event source mapping does (infra/poller.py).
+  Lambda's event source mapping does (infra/local/event_sources.py).
+
+A configuration error stops it before anything starts, with the message and exit status 2.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from chalice.app import ScheduledEventConfig, SQSEventConfig
 from chalice.local import ChaliceRequestHandler
 
 from chalicelib import logs, resources
-from chalicelib.config import PROJECT_ROOT, Config, load_config
+from chalicelib.config import Config, ConfigError, load_config
+from chalicelib.constants import PROJECT_ROOT
+from chalicelib.errors import Misconfigured
 from chalicelib.queue import create_sqs_client
-from infra.embedded import MotoServer, port_is_free, start_postgres
-from infra.migrate import apply_migrations
-from infra.poller import LocalEventSourceMapping, LocalSchedule, Loops
+from infra.database.migrate import apply_migrations
+from infra.local.embedded import MotoServer, port_is_free, start_postgres
+from infra.local.event_sources import LocalEventSourceMapping, LocalSchedule, Loops
 from infra.queues import QueueUrls, ensure_queues
 
 log = logs.get_logger("launcher")
@@ -172,7 +176,7 @@ class Stack:
             self._server.server.shutdown()
         if self._evaluator is not None:
             self._evaluator.sandbox.close()
-            self._evaluator.store.pool.close()
+            self._evaluator.store.close()
         if self._moto is not None:
             self._moto.stop()
         if self._pg is not None:
@@ -215,11 +219,15 @@ def banner(stack: Stack) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        config = load_config(os.environ)
+    except ConfigError as exc:
+        print(f"evaluator: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("EVALUATOR_DATA_DIR", PROJECT_ROOT / ".data")))
+    parser.add_argument("--host", default=config.host)
+    parser.add_argument("--port", type=int, default=config.port)
+    parser.add_argument("--data-dir", type=Path, default=config.data_dir)
     args = parser.parse_args(argv)
     logs.configure()
     stopping = threading.Event()
@@ -227,7 +235,11 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     stack = Stack(host=args.host, port=args.port, data_dir=args.data_dir)
     try:
-        stack.start()
+        try:
+            stack.start()
+        except (ConfigError, Misconfigured) as exc:
+            print(f"evaluator: cannot start: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         print(banner(stack), file=sys.stderr, flush=True)
         log.info("stack_ready", extra=stack.describe())
         stopping.wait()

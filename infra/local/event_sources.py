@@ -3,7 +3,9 @@
 It does what the mapping does in AWS: long-polls the queue, invokes the handler with a real SQS
 event (a batch of records in Lambda's format), deletes the records the handler did not report as
 failed (``ReportBatchItemFailures``), and leaves failed ones to reappear after their visibility
-timeout, so the queue's redrive policy can move them to the dead-letter queue.
+timeout, so the queue's redrive policy can move them to the dead-letter queue. An invocation
+that fails (every record of the batch failed, or the handler raised) fails the whole batch, and,
+as Lambda backs off a failing function, the poller pauses before its next receive.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from typing import Any
 
 from chalice.local import LambdaContext
 
+from chalicelib.constants import POLL_ERROR_PAUSE_S
 from chalicelib.logs import get_logger
 
 log = get_logger("poller")
 
 Handler = Callable[[dict[str, Any], Any], Any]
-ERROR_PAUSE_S = 1.0
 
 
 def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -93,7 +95,7 @@ class Loops:
                 self.tick()
             except Exception as exc:  # endpoint down or restarting: keep going, like AWS
                 log.warning("tick_failed", extra={"function": self.name, "error": str(exc)})
-                self._stopping.wait(ERROR_PAUSE_S)
+                self._stopping.wait(POLL_ERROR_PAUSE_S)
 
     def tick(self) -> None:
         raise NotImplementedError
@@ -131,10 +133,11 @@ class LocalEventSourceMapping(Loops):
         context = LambdaContext(self.name, 0, max_runtime_ms=self.timeout_s * 1000)
         try:
             failed = failed_ids(self.handler(event, context), batch_ids)
-        except Exception:
-            log.exception("invocation_failed", extra={"function": self.name,
-                                                      "message_ids": sorted(batch_ids)})
+        except Exception as exc:
+            log.error("invocation_failed", extra={"function": self.name, "error": str(exc)[:500],
+                                                  "message_ids": sorted(batch_ids)})
             failed = batch_ids
+            self._stopping.wait(POLL_ERROR_PAUSE_S)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[

@@ -3,7 +3,7 @@
 Lambda runs a function's processes as an unprivileged user, under a seccomp filter that makes
 prctl(2) fail with EPERM, with the code (/var/task) and the layers (/opt) read-only, /tmp the only
 writable place, no /dev/shm, and it ends every process of an environment when it recycles one.
-``LambdaLike.command()`` wraps the launcher (``python -m infra.local_stack``) so that it and
+``LambdaLike.command()`` wraps the launcher (``python -m infra.local.launcher``) so that it and
 everything it starts (the worker, sandbox-exec, Node) run that way:
 
 - a mount namespace in which the checkout is read-only, the Node layer (built by runner/layer.py,
@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.config import PROJECT_ROOT
+from chalicelib.constants import PROJECT_ROOT
 from runner import layer
 
 HERE = Path(__file__).resolve().parent

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from chalicelib.config import PROJECT_ROOT
+from chalicelib.constants import PROJECT_ROOT
 from chalicelib.logs import get_logger
 from chalicelib.sandbox import die_with_parent
 
@@ -92,7 +92,7 @@ class MotoServer:
 
     def start(self, timeout_s: float = 30) -> MotoServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.moto_server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "infra.local.moto_server", "-H", self.host, "-p", str(self.port)],
             cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the launcher, which stops this in order

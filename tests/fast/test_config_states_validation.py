@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config import OPTIONS, Config, ConfigError, load_config
+from chalicelib.config import Config, ConfigError, load_config, markdown_table, options
+from chalicelib.constants import PROJECT_ROOT
+from chalicelib.domain import STATUS_FOR_REASON, TERMINAL, Status
 from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
-from chalicelib.states import ABANDON, CLAIM, FINISH, STATUS_FOR_REASON, TERMINAL, Status, is_allowed
+from chalicelib.states import ABANDON, CLAIM, FINISH, REQUEUE, InvalidTransition, is_allowed
 from chalicelib.validation import parse_new_submission, parse_submission_id
 
 
@@ -28,12 +30,37 @@ def test_visibility_timeout_is_derived_from_the_worker_timeout() -> None:
     assert load_config({"WORKER_TIMEOUT_S": "30"}).visibility_timeout_s == 180
 
 
-def test_every_field_has_an_option() -> None:
-    assert set(OPTIONS) == set(Config.__dataclass_fields__)
+def test_every_field_is_declared_once_with_its_own_variable() -> None:
+    declared = options()
+    assert [name for name, _ in declared] == list(Config.__dataclass_fields__)
+    variables = [option.env for _, option in declared]
+    assert len(variables) == len(set(variables))
+    assert all(option.doc for _, option in declared)
+
+
+def test_readme_lists_every_option_as_declared() -> None:
+    """README's table is generated (python -m chalicelib.config --markdown); it must be current."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    start, end = "<!-- options: start -->\n", "\n<!-- options: end -->"
+    assert start in readme and end in readme, "README has lost its options markers"
+    table = readme.split(start, 1)[1].split(end, 1)[0]
+    assert table == markdown_table(), "README's options table is stale: regenerate it"
+
+
+def test_the_pool_is_one_connection_in_lambda_and_a_few_elsewhere() -> None:
+    assert load_config({"AWS_LAMBDA_FUNCTION_NAME": "evaluator-prod-api_handler"}).db_pool_size == 1
+    assert load_config({}).db_pool_size == 4
+    assert load_config({"AWS_LAMBDA_FUNCTION_NAME": "f", "DB_POOL_SIZE": "2"}).db_pool_size == 2
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("0", False), ("", False)])
+def test_flags_read_as_people_write_them(raw: str, expected: bool) -> None:
+    assert load_config({"DB_PROXY": raw}).db_proxy is expected
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("TIME_LIMIT_MS", "fast"), ("MEMORY_LIMIT_MB", "0"), ("WORKER_BATCH_SIZE", "-1")])
+    ("TIME_LIMIT_MS", "fast"), ("MEMORY_LIMIT_MB", "0"), ("WORKER_BATCH_SIZE", "-1"),
+    ("PORT", "70000"), ("DB_PROXY", "maybe"), ("LOG_LEVEL", "LOUD"), ("GIVE_UP_AFTER_S", "0")])
 def test_bad_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_config({name: value})
@@ -67,8 +94,22 @@ def test_forbidden_moves(source: Status, target: Status) -> None:
 
 def test_every_run_reason_finishes_in_a_terminal_status() -> None:
     assert set(STATUS_FOR_REASON.values()) <= TERMINAL
-    assert CLAIM.source_values == ["Pending", "Running"]
-    assert FINISH.source_values == ["Running"] and ABANDON.targets == {Status.FAILED}
+    assert CLAIM.sources == {Status.PENDING, Status.RUNNING}
+    assert FINISH.sources == {Status.RUNNING} and ABANDON.targets == {Status.FAILED}
+
+
+def test_a_move_to_a_status_it_cannot_reach_raises_rather_than_asserts() -> None:
+    with pytest.raises(InvalidTransition, match="finish cannot end in Running"):
+        FINISH.check_target(Status.RUNNING)
+    FINISH.check_target(Status.TIMEOUT)
+
+
+def test_the_guards_render_as_the_sql_the_store_runs() -> None:
+    assert CLAIM.condition.sql() == (
+        "(status IN ('Pending', 'Running') AND (status = 'Pending' OR (lease_until IS NULL OR "
+        "lease_until <= now())))")
+    requeue = REQUEUE.condition.sql()
+    assert "queued_at < %(queue_created)s" in requeue and "make_interval(secs => %(stale)s)" in requeue
 
 
 # ---- validation -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""moto's AWS endpoint in server mode, as the embedded stack runs it (``python -m infra.moto_server
+"""moto's AWS endpoint in server mode, as the embedded stack runs it (``python -m infra.local.moto_server
 -H HOST -p PORT``), with two fixes for throughput under a backlog:
 
 - werkzeug's log line per request is off;

@@ -1,0 +1,327 @@
+"""The service's rules, on the in-memory store: claims, retries and their back-off, held leases,
+dead letters re-driven or given up on, and the sweeper's decisions. The same rules run against
+PostgreSQL and real SQS in tests/unit and tests/integration; here they run in milliseconds."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from chalicelib.domain import Reason, RunOutcome, Status
+from chalicelib.errors import BadRequest, Misconfigured, SandboxUnavailable, StoreUnavailable
+from chalicelib.service import RetryLater
+from tests.fast.conftest import World, make_world
+
+LEASE_S = 60
+
+
+def submitted(world: World, code: str = "6 * 7") -> uuid.UUID:
+    return world.evaluator.submit(json.dumps({"code": code}).encode()).submission_id
+
+
+def deliver(world: World, sid: uuid.UUID, receive_count: int = 1) -> str:
+    """One delivery to the worker; returns its receipt handle."""
+    record = world.queue.record(sid, receive_count)
+    world.evaluator.run_record(record, LEASE_S)
+    return record.receipt_handle
+
+
+# ---- accepting ----------------------------------------------------------------------------------
+def test_a_submission_is_stored_then_sent_with_its_message_noted(world: World) -> None:
+    sid = submitted(world)
+    row = world.store.get(sid)
+    assert world.queue.sent == [sid]
+    assert (row.status, row.job_id, row.queued_at) == (Status.PENDING, "msg-0", world.clock())
+
+
+def test_a_queue_outage_still_accepts_the_submission_for_the_sweeper(world: World) -> None:
+    world.queue.down = True
+    sid = submitted(world)
+    assert world.store.get(sid).job_id is None and world.queue.sent == []
+    world.queue.down = False
+    world.clock.advance(11)
+    assert world.evaluator.sweep().requeued == [sid] and world.queue.sent == [sid]
+
+
+def test_bad_input_stores_nothing(world: World) -> None:
+    with pytest.raises(BadRequest):
+        world.evaluator.submit(b'{"code": 5}')
+    assert world.store.rows == {} and world.queue.sent == []
+
+
+# ---- running --------------------------------------------------------------------------------------
+def test_a_delivery_runs_the_program_and_stores_the_result(world: World) -> None:
+    sid = submitted(world, "2 + 2")
+    deliver(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.result, row.attempts) == (Status.COMPLETED, "2 + 2", 1)
+    assert world.sandbox.ran == ["2 + 2"]
+
+
+def test_a_duplicate_delivery_of_a_finished_one_runs_nothing(world: World) -> None:
+    sid = submitted(world)
+    deliver(world, sid)
+    before = world.store.get(sid)
+    deliver(world, sid)
+    assert world.sandbox.ran == ["6 * 7"] and world.store.get(sid) == before
+
+
+def test_a_delivery_held_by_another_worker_comes_back_when_its_lease_ends(world: World) -> None:
+    sid = submitted(world)
+    world.store.claim(sid, lease_s=30)  # another worker, alive
+    world.clock.advance(10)
+    record = world.queue.record(sid)
+    with pytest.raises(RetryLater):
+        world.evaluator.run_record(record, LEASE_S)
+    assert world.queue.pushed_back[record.receipt_handle] == 21  # the lease's 20 s left, and 1
+    assert world.sandbox.ran == []
+
+
+def test_a_lease_that_ran_out_is_taken_over(world: World) -> None:
+    sid = submitted(world)
+    world.store.claim(sid, lease_s=30)  # a worker that died
+    world.clock.advance(31)
+    deliver(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.attempts) == (Status.COMPLETED, 2)
+
+
+@pytest.mark.parametrize(("receive_count", "delay"), [(1, 10), (2, 20), (3, 40), (6, 320), (7, 360)])
+def test_our_failures_are_retried_with_a_doubling_back_off_capped_at_the_visibility(
+        world: World, receive_count: int, delay: int) -> None:
+    world.sandbox.broken = True
+    sid = submitted(world)
+    record = world.queue.record(sid, receive_count)
+    with pytest.raises(SandboxUnavailable):
+        world.evaluator.run_record(record, LEASE_S)
+    assert world.queue.pushed_back[record.receipt_handle] == delay
+    row = world.store.get(sid)  # the lease is handed back, with the reason, for the retry
+    assert row.status is Status.RUNNING and row.lease_until == world.clock()
+    assert row.last_error == "SandboxUnavailable: the Node runtime is missing"
+
+
+def test_a_retry_after_our_failure_claims_at_once_and_finishes(world: World) -> None:
+    sid = submitted(world)
+    world.sandbox.broken = True
+    with pytest.raises(SandboxUnavailable):
+        deliver(world, sid)
+    world.sandbox.broken = False
+    deliver(world, sid, receive_count=2)
+    assert world.store.get(sid).status is Status.COMPLETED
+
+
+def test_a_database_outage_pushes_the_delivery_back(world: World,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = submitted(world)
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("database unavailable")
+
+    monkeypatch.setattr(world.store, "claim", down)
+    record = world.queue.record(sid, receive_count=2)
+    with pytest.raises(StoreUnavailable):
+        world.evaluator.run_record(record, LEASE_S)
+    assert world.queue.pushed_back[record.receipt_handle] == 20 and world.sandbox.ran == []
+
+
+def test_a_misconfiguration_is_not_retried_sooner(world: World,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = submitted(world)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise Misconfigured("the database refused the credentials")
+
+    monkeypatch.setattr(world.store, "claim", refused)
+    record = world.queue.record(sid)
+    with pytest.raises(Misconfigured):
+        world.evaluator.run_record(record, LEASE_S)
+    assert record.receipt_handle not in world.queue.pushed_back
+
+
+def test_a_malformed_message_is_dropped(world: World) -> None:
+    world.evaluator.run_record(world.queue.record(uuid.uuid4(), body="not ours"), LEASE_S)
+    assert world.sandbox.ran == [] and world.queue.pushed_back == {}
+
+
+def test_a_message_for_an_unknown_submission_is_dropped(world: World) -> None:
+    world.evaluator.run_record(world.queue.record(uuid.uuid4()), LEASE_S)
+    assert world.sandbox.ran == [] and world.queue.pushed_back == {}
+
+
+def test_the_programs_own_failure_is_its_result_not_a_retry(world: World) -> None:
+    world.sandbox.outcomes["null.x"] = RunOutcome(Reason.ERROR, error="TypeError")
+    sid = submitted(world, "null.x")
+    deliver(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.reason, row.error) == (Status.FAILED, "error", "TypeError")
+    assert world.queue.pushed_back == {}
+
+
+# ---- dead letters ---------------------------------------------------------------------------------
+def dead_letter(world: World, sid: uuid.UUID) -> str:
+    record = world.dead_letters.record(sid, receive_count=1)
+    world.evaluator.dead_letter_record(record)
+    return record.receipt_handle
+
+
+def test_a_dead_letter_that_never_ran_is_sent_again_not_failed(world: World) -> None:
+    sid = submitted(world)
+    world.clock.advance(600)  # an outage: every delivery failed before the claim
+    dead_letter(world, sid)
+    row = world.store.get(sid)
+    assert row.status is Status.PENDING and world.queue.sent == [sid, sid]
+    assert row.job_id == "msg-1" and row.queued_at == world.clock()
+    deliver(world, sid)
+    assert world.store.get(sid).status is Status.COMPLETED
+
+
+def test_a_dead_letter_past_the_retry_budget_is_failed_saying_so(world: World) -> None:
+    sid = submitted(world)
+    world.clock.advance(3600)
+    dead_letter(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.reason) == (Status.FAILED, Reason.INFRASTRUCTURE)
+    assert row.error == "Gave up after 1 hour of infrastructure failures"
+    assert world.queue.sent == [sid]
+
+
+def test_a_dead_letter_out_of_attempts_is_failed_with_the_last_error(world: World) -> None:
+    sid = submitted(world)
+    world.sandbox.broken = True
+    for attempt in range(1, 4):
+        with pytest.raises(SandboxUnavailable):
+            deliver(world, sid, receive_count=attempt)
+    dead_letter(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.attempts) == (Status.FAILED, 3)
+    assert row.error.startswith("Gave up after 3 attempts") and row.error.endswith("runtime is missing")
+
+
+@pytest.mark.parametrize("state", ["finished", "held"])
+def test_a_dead_letter_of_a_finished_or_held_submission_is_ignored(world: World, state: str) -> None:
+    sid = submitted(world)
+    if state == "finished":
+        deliver(world, sid)
+    else:
+        world.store.claim(sid, lease_s=300)
+    before = world.store.get(sid)
+    dead_letter(world, sid)
+    assert world.store.get(sid) == before and world.queue.sent == [sid]
+
+
+def test_a_dead_letter_during_an_outage_comes_back_to_its_own_queue(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = submitted(world)
+
+    def down(*args: object) -> None:
+        raise StoreUnavailable("database unavailable")
+
+    monkeypatch.setattr(world.store, "get", down)
+    record = world.dead_letters.record(sid, receive_count=3)
+    with pytest.raises(StoreUnavailable):
+        world.evaluator.dead_letter_record(record)
+    assert world.dead_letters.pushed_back[record.receipt_handle] == 40
+    assert world.queue.pushed_back == {}
+
+
+def test_an_outage_longer_than_the_deliveries_but_shorter_than_the_budget_fails_nothing() -> None:
+    """The whole loop: five failed deliveries, the DLQ re-drives, again and again, until the
+    database is back; then it runs once."""
+    world = make_world(GIVE_UP_AFTER_S="7200")
+    sid = submitted(world)
+    store_claim = world.store.claim
+    world.store.claim = lambda *a: (_ for _ in ()).throw(StoreUnavailable("down"))  # type: ignore
+    for _ in range(3):  # three trips through the DLQ: ~45 minutes of outage
+        for receive_count in range(1, 6):
+            with pytest.raises(StoreUnavailable):
+                deliver(world, sid, receive_count)
+            world.clock.advance(world.evaluator.backoff_s(receive_count, 360))
+        dead_letter(world, sid)
+        assert world.store.get(sid).status is Status.PENDING
+    world.store.claim = store_claim  # type: ignore[method-assign]
+    deliver(world, sid)
+    row = world.store.get(sid)
+    assert (row.status, row.attempts, world.sandbox.ran) == (Status.COMPLETED, 1, ["6 * 7"])
+
+
+# ---- the sweeper ----------------------------------------------------------------------------------
+def test_the_sweeper_leaves_a_brand_new_submission_to_its_api_call(world: World) -> None:
+    world.queue.down = True
+    submitted(world)
+    world.queue.down = False
+    assert world.evaluator.sweep().requeued == []
+
+
+def test_the_sweeper_does_not_copy_a_backlog(world: World) -> None:
+    submitted(world)
+    world.clock.advance(600)
+    assert world.evaluator.sweep().requeued == [] and len(world.queue.sent) == 1
+
+
+def test_the_sweeper_re_sends_what_a_recreated_queue_lost_once(world: World) -> None:
+    sid = submitted(world)
+    world.clock.advance(600)
+    world.queue.created = world.clock()  # the queue was recreated just now
+    assert world.evaluator.sweep().requeued == [sid]
+    assert world.evaluator.sweep().requeued == []
+    assert world.queue.sent == [sid, sid]
+
+
+def test_the_sweeper_re_sends_a_dead_workers_submission_and_it_completes(world: World) -> None:
+    sid = submitted(world)
+    world.store.claim(sid, lease_s=30)
+    world.clock.advance(30 + 61)
+    assert world.evaluator.sweep().requeued == [sid]
+    deliver(world, sid)
+    assert (world.store.get(sid).status, world.store.get(sid).attempts) == (Status.COMPLETED, 2)
+
+
+def test_the_sweeper_fails_one_whose_worker_died_every_time(world: World) -> None:
+    sid = submitted(world)
+    for _ in range(3):
+        world.store.claim(sid, lease_s=30)
+        world.clock.advance(31)
+    world.clock.advance(60)
+    result = world.evaluator.sweep()
+    row = world.store.get(sid)
+    assert result.abandoned == [sid] and result.requeued == []
+    assert (row.status, row.reason) == (Status.FAILED, Reason.INFRASTRUCTURE)
+    assert row.error.startswith("Gave up after 3 attempts: the worker stopped without a result")
+
+
+def test_a_send_that_fails_leaves_it_for_the_next_sweep(world: World) -> None:
+    world.queue.down = True
+    sid = submitted(world)
+    world.clock.advance(11)
+    result = world.evaluator.sweep()
+    assert result.requeued == [] and result.error == "SQS is down"
+    assert world.store.get(sid).queued_at is None
+    world.queue.down = False
+    assert world.evaluator.sweep().requeued == [sid]
+
+
+def test_what_the_queue_refuses_is_left_for_the_next_sweep(world: World) -> None:
+    world.queue.down = True
+    first, second = submitted(world), submitted(world)
+    world.queue.down = False
+    world.clock.advance(11)
+    world.queue.refuse = {second}
+    result = world.evaluator.sweep()
+    assert result.requeued == [first] and result.error == "the queue refused 1 messages"
+    world.queue.refuse = set()
+    assert world.evaluator.sweep().requeued == [second]
+
+
+def test_the_sweeper_never_touches_a_finished_one(world: World) -> None:
+    sid = submitted(world)
+    deliver(world, sid)
+    world.clock.advance(86400)
+    before = world.store.get(sid)
+    result = world.evaluator.sweep()
+    assert (result.requeued, result.abandoned) == ([], []) and world.store.get(sid) == before
+
+
+def test_health_says_the_database_answers(world: World) -> None:
+    assert world.evaluator.health() == {"status": "ok", "database": "ok"}

@@ -23,7 +23,10 @@ logs.configure(CONFIG.log_level)
 log = logs.get_logger("api")
 warm_up()
 
-app = Chalice(app_name="evaluator")
+# Chalice would give the logger named after the app ("evaluator", the service's own) a plain-text
+# handler and level ERROR; its few lines go through the service's JSON lines instead.
+app = Chalice(app_name="evaluator", configure_logs=False)
+app.log = logs.get_logger("chalice")
 
 
 def error_response(status_code: int, message: str) -> Response:
@@ -55,8 +58,10 @@ def api_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 @app.middleware("all")
 def observed(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Every invocation's log lines carry its Lambda context; its metrics are written at its end."""
-    context = getattr(event, "context", None) or app.lambda_context
-    if context is not None:
+    # A request carries its Lambda context as lambda_context (its .context is API Gateway's);
+    # the other events as .context.
+    context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
+    if hasattr(context, "aws_request_id"):
         logs.bind_invocation(context)
     try:
         return get_response(event)

@@ -27,7 +27,7 @@ import psycopg
 import requests
 
 from infra.local.embedded import stop_postgres
-from tests.support.stack import TERMINAL, RunningStack, service_environment
+from tests.support.stack import TERMINAL, RunningStack, log_events, service_environment
 
 # Recovery settings for a crash test: a stale submission is re-sent after 5 s.
 LOAD_ENV = {"WORKER_TIMEOUT_S": "20", "REQUEUE_AFTER_S": "5", "SWEEP_INTERVAL_S": "2",
@@ -125,9 +125,8 @@ def run(n: int = 2000, clients: int = 8, restart_at: float = 0.5, timeout_s: flo
 
     finished = Counter()
     for text in logs:
-        for line in text.splitlines():
-            if '"event": "run_finished"' in line:
-                finished[json.loads(line)["submission_id"]] += 1
+        for event in log_events(text, "run_finished"):
+            finished[event["submission_id"]] += 1
     unacknowledged = {sid: status for sid, status in rows.items() if sid not in client.accepted}
     terminal = [sid for sid in client.accepted if sid in records]
     return LoadReport(

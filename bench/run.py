@@ -33,8 +33,10 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from chalicelib.constants import PROJECT_ROOT, load_config
-from chalicelib.sandbox import Limits, NodeSandbox
+from chalicelib.config import load_config
+from chalicelib.constants import PROJECT_ROOT
+from chalicelib.domain import Limits
+from chalicelib.sandbox import NodeSandbox
 from infra.local.embedded import stop_postgres
 from tests.support.stack import TERMINAL, RunningStack, service_environment
 

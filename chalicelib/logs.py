@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +22,17 @@ from aws_lambda_powertools.logging.lambda_context import build_lambda_context_mo
 SERVICE = "evaluator"
 _logger: Logger | None = None
 _cold_start = True
+
+
+class CurrentStdout:
+    """Whatever ``sys.stdout`` is when a line is written (as ``print`` does, which Powertools'
+    metrics use), rather than the one there was when the logger was made."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 class ComponentFormatter(LambdaPowertoolsFormatter):
@@ -37,7 +49,7 @@ def configure(level: str = "INFO", stream: IO[str] | None = None) -> Logger:
     change the level."""
     global _logger
     if _logger is None:
-        _logger = Logger(service=SERVICE, level=level, stream=stream,
+        _logger = Logger(service=SERVICE, level=level, stream=stream or CurrentStdout(),
                          logger_formatter=ComponentFormatter(
                              log_record_order=["timestamp", "level", "component", "message"],
                              utc=True, use_rfc3339=True))

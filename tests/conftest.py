@@ -13,7 +13,8 @@ import pytest
 from psycopg import conninfo
 
 from chalicelib.config import Config, load_config
-from chalicelib.sandbox import Limits, NodeSandbox
+from chalicelib.domain import Limits
+from chalicelib.sandbox import NodeSandbox
 from infra.database.migrate import apply_migrations
 from infra.local.embedded import MotoServer, start_postgres
 from tests.support.lambda_like import LambdaLike, PostgresOverTcp

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.sandbox import STACK_BYTES
+from chalicelib.constants import STACK_BYTES
 from tests.fidelity.programs import LIST_METHODS, all_programs
 from tests.support.stack import RunningStack
 

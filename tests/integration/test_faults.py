@@ -16,7 +16,8 @@ import boto3
 import pytest
 
 from infra.local.embedded import start_postgres, stop_postgres
-from tests.support.stack import TERMINAL, RunningStack, stack_environment
+from tests.support.faults import install_result_audit, result_writes
+from tests.support.stack import TERMINAL, RunningStack, log_events, stack_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -86,7 +87,7 @@ def alive(pid: int) -> bool:
 
 
 def finished_count(logs: str, sid: str) -> int:
-    return logs.count(f'"event": "run_finished", "submission_id": "{sid}"')
+    return len(log_events(logs, "run_finished", submission_id=sid))
 
 
 def test_killing_the_whole_stack_mid_run_loses_nothing(data_dir: Path) -> None:
@@ -129,8 +130,8 @@ def test_losing_the_queue_is_recovered_by_the_sweeper(data_dir: Path) -> None:
         stack.stop()
     assert_all_completed_once(records, ids)
     logs = stack.logs()
-    assert '"event": "sqs_endpoint_restarted_empty"' in logs
-    assert '"event": "submission_requeued"' in logs
+    assert log_events(logs, "sqs_endpoint_restarted_empty")
+    assert log_events(logs, "submission_requeued")
     assert all(finished_count(logs, sid) == 1 for sid in ids)
 
 
@@ -152,6 +153,41 @@ def test_a_database_outage_answers_503_and_loses_nothing(data_dir: Path) -> None
     finally:
         stack.stop()
     assert_all_completed_once(records, ids)
+
+
+def test_an_outage_longer_than_every_delivery_fails_nothing(data_dir: Path) -> None:
+    """Postgres stops for longer than the queue's whole retry budget (two deliveries, 1 s then
+    2 s apart): each batch fails whole (the invocation errs, and its poller backs off), SQS moves
+    the messages to the DLQ, whose handler cannot reach the database either and keeps them. When
+    Postgres is back, the DLQ handler sends each one to the queue again (it never ran, and
+    GIVE_UP_AFTER_S is hours away): every accepted submission completes, its result written once,
+    as the database itself counts."""
+    stack = RunningStack(data_dir, stack_environment(**{
+        **FAULT_ENV, "MAX_RECEIVE_COUNT": "2", "RETRY_DELAY_S": "1", "WORKER_CONCURRENCY": "1",
+        "REQUEUE_AFTER_S": "600"})).start()
+    try:
+        install_result_audit(stack.info["database_url"])
+        ids = submit_all(stack, 12, busy_ms=150)
+        stop_postgres(data_dir / "pg", mode="immediate")
+        outage_began = time.monotonic()
+        deadline = outage_began + 60
+        while not stack.events("record_failed_infrastructure", component="dlq"):
+            assert time.monotonic() < deadline, "no dead letter met the outage"
+            time.sleep(0.2)
+        time.sleep(2)
+        start_postgres(data_dir / "pg", stop_with_last_handle=False)
+        outage_s = time.monotonic() - outage_began
+        records = wait_all(stack, ids, timeout_s=120)
+        writes = result_writes(stack.info["database_url"])
+    finally:
+        stack.stop()
+    assert_all_completed_once(records, ids)
+    assert {sid: writes.get(sid) for sid in ids} == dict.fromkeys(ids, 1)
+    assert outage_s > 1 + 2  # longer than both deliveries' back-off
+    assert stack.events("invocation_failed", function="run_submissions")  # whole batches failed
+    redriven = {event["submission_id"] for event in stack.events("dead_letter_redriven")}
+    assert redriven and redriven <= ids.keys()
+    assert not stack.events("submission_abandoned")
 
 
 def test_poison_messages_are_dropped_not_retried_forever(data_dir: Path) -> None:
@@ -177,8 +213,7 @@ def test_poison_messages_are_dropped_not_retried_forever(data_dir: Path) -> None
         assert stack.run("'healthy'")["result"] == "healthy"
     finally:
         stack.stop()
-    logs = stack.logs()
-    assert logs.count('"event": "malformed_message_dropped"') == 4
-    assert logs.count('"event": "unknown_submission_dropped"') == 1
+    assert len(stack.events("malformed_message_dropped")) == 4
+    assert len(stack.events("unknown_submission_dropped")) == 1
 
 

@@ -21,7 +21,7 @@ def test_restart_keeps_submissions_and_stops_cleanly(tmp_path) -> None:
         record = stack.run("'kept'")
     finally:
         assert stack.stop() == 0
-    assert '"event": "stack_stopped"' in stack.logs()
+    assert stack.events("stack_stopped")
 
     again = RunningStack(tmp_path, stack_environment(), port=stack.port).start()
     try:

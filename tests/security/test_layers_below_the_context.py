@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.sandbox import Limits, NodeSandbox
-from chalicelib.states import Reason
+from chalicelib.domain import Limits, Reason
+from chalicelib.sandbox import NodeSandbox
 
 HERE = Path(__file__).parent
 LIMITS = Limits(time_ms=3000, memory_mb=256, output_bytes=1 << 20)

@@ -20,6 +20,24 @@ from chalicelib.constants import PROJECT_ROOT
 from infra.local.embedded import free_port
 
 TERMINAL = {"Completed", "Failed", "Timeout"}
+
+
+def log_events(text: str, message: str | None = None, **fields: Any) -> list[dict[str, Any]]:
+    """The service's JSON log lines in ``text`` (other lines skipped), those with ``message``
+    and ``fields`` if given."""
+    found = []
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if message is not None and event.get("message") != message:
+            continue
+        if all(event.get(key) == value for key, value in fields.items()):
+            found.append(event)
+    return found
 POLL_INTERVAL_S = 0.05
 
 
@@ -48,7 +66,7 @@ class RunningStack:
         deadline = time.monotonic() + timeout_s
         while True:
             for line in self.log_path.read_bytes()[offset:].decode(errors="replace").splitlines():
-                if '"event": "stack_ready"' in line:
+                if '"stack_ready"' in line and log_events(line, "stack_ready"):
                     self.info = json.loads(line)
                     return self
             if self.process.poll() is not None:
@@ -93,6 +111,10 @@ class RunningStack:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def events(self, message: str | None = None, **fields: Any) -> list[dict[str, Any]]:
+        """The stack's log lines with ``message`` and ``fields`` (see ``log_events``)."""
+        return log_events(self.logs(), message, **fields)
 
     # ---- HTTP ---------------------------------------------------------------------------
     @property

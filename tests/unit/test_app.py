@@ -1,4 +1,5 @@
-"""The Chalice app through Chalice's own test client: routes, the worker and the DLQ handler.
+"""The Chalice app through Chalice's own test client: routes, the worker, the DLQ handler, and
+what every invocation writes (its log lines with the Lambda context, its metrics).
 
 SQS is moto's in-process mock here; PostgreSQL and Node are real. The same behaviours are checked
 over real HTTP against the whole local stack in tests/integration.
@@ -6,6 +7,7 @@ over real HTTP against the whole local stack in tests/integration.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
@@ -16,11 +18,12 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib import resources
+from chalicelib.batch import BatchProcessingError
 from chalicelib.config import Config
+from chalicelib.postgres_store import PostgresStore
 from chalicelib.queue import SubmissionQueue, create_sqs_client, message_body
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.service import Evaluator
-from chalicelib.store import SubmissionStore, create_pool
 from infra.queues import ensure_queues
 from tests.support.faults import REFUSE_MARKER, install_result_refusal
 
@@ -38,12 +41,13 @@ def aws(config: Config) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def evaluator(config: Config, aws: Any, sandbox: NodeSandbox) -> Iterator[Evaluator]:
     install_result_refusal(config.database_url)
-    store = SubmissionStore(create_pool(config.database_url, 4))
-    evaluator = Evaluator(config, store, SubmissionQueue(aws, config.queue_name), sandbox)
+    store = PostgresStore.connect(config.database_url, 4)
+    evaluator = Evaluator(config, store, SubmissionQueue(aws, config.queue_name), sandbox,
+                          dead_letters=SubmissionQueue(aws, config.dlq_name))
     resources.install(evaluator)
     yield evaluator
     resources.install(None)
-    store.pool.close()
+    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -167,16 +171,26 @@ def test_wrong_method_is_a_json_405(client: Client) -> None:
 
 def test_database_down_is_a_503_not_a_500(client: Client, config: Config, evaluator: Evaluator,
                                           use: Any) -> None:
-    pool = create_pool(config.database_url.replace("dbname=", "dbname=gone_"), 1)
-    pool.timeout = 0.5
-    use(Evaluator(config, SubmissionStore(pool), evaluator.queue, evaluator.sandbox))
+    store = PostgresStore.connect(config.database_url.replace("dbname=", "dbname=gone_"), 1,
+                                  timeout_s=0.5)
+    use(Evaluator(config, store, evaluator.queue, evaluator.sandbox))
     try:
         response = post(client, {"code": "1"})
         assert response.status_code == 503
         assert "temporarily unavailable" in json.loads(response.body)["error"]
         assert client.http.get(f"/submission/{uuid.uuid4()}").status_code == 503
+        health = client.http.get("/health")
+        assert health.status_code == 503 and json.loads(health.body)["status"] == "unavailable"
+        assert "gone_" in json.loads(health.body)["database"]
+        assert json.loads(client.http.get("/health/live").body) == {"status": "ok"}
     finally:
-        pool.close()
+        store.close()
+
+
+def test_health_says_the_database_answers(client: Client) -> None:
+    response = client.http.get("/health")
+    assert response.status_code == 200
+    assert json.loads(response.body) == {"status": "ok", "database": "ok"}
 
 
 def test_queue_down_still_accepts_the_submission(client: Client, aws: Any, config: Config,
@@ -224,20 +238,35 @@ def test_missing_runtime_is_retried_not_blamed_on_the_program(
     broken = NodeSandbox(tmp_path / "missing-node", config.harness_path)
     use(Evaluator(config, evaluator.store, evaluator.queue, broken))
     event = client.events.generate_sqs_event(message_bodies=[body], queue_name="submissions")
-    payload = client.lambda_.invoke("run_submissions", event).payload
-    assert payload == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    # Every record of the batch failed: the invocation itself fails (Lambda counts an error and
+    # backs off) instead of answering a partial batch response that names them all.
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        client.lambda_.invoke("run_submissions", event)
     row = evaluator.store.get(uuid.UUID(sid))
     assert row.status.value == "Running" and "Node runtime is missing" in row.last_error
 
 
-def test_dead_letter_marks_the_submission_failed_with_the_reason(client: Client, aws: Any,
-                                                                 evaluator: Evaluator) -> None:
+def test_a_dead_letter_within_the_budget_is_sent_again(client: Client, aws: Any,
+                                                       evaluator: Evaluator) -> None:
+    sid, body = submit_and_take(client, aws, evaluator, "'late but fine'")
+    assert run_worker(client, [body], "dead_letters") == {"batchItemFailures": []}
+    assert [json.loads(m["Body"])["submission_id"] for m in drain(aws, evaluator)] == [sid]
+    assert get(client, sid) == (200, "Pending")
+    run_worker(client, [body])
+    assert get(client, sid)[1]["result"] == "late but fine"
+
+
+def test_a_dead_letter_out_of_attempts_is_failed_with_the_reason(
+        client: Client, aws: Any, config: Config, evaluator: Evaluator, use: Any) -> None:
+    use(Evaluator(dataclasses.replace(config, max_attempts=1), evaluator.store, evaluator.queue,
+                  evaluator.sandbox, dead_letters=evaluator.dead_letters))
     sid, body = submit_and_take(client, aws, evaluator, f"{REFUSE_MARKER} 1")
-    assert run_worker(client, [body])["batchItemFailures"]
+    with pytest.raises(BatchProcessingError):
+        run_worker(client, [body])
     assert run_worker(client, [body], "dead_letters") == {"batchItemFailures": []}
     _, record = get(client, sid)
     assert (record["status"], record["reason"]) == ("Failed", "infrastructure")
-    assert record["error"].startswith("Gave up after 5 delivery attempts")
+    assert record["error"].startswith("Gave up after 1 attempts")
     assert "result refused" in record["error"]
     # A second copy of the dead letter changes nothing.
     run_worker(client, [body], "dead_letters")
@@ -251,3 +280,32 @@ def test_dead_letter_for_a_finished_submission_changes_nothing(client: Client, a
     before = get(client, sid)[1]
     run_worker(client, [body], "dead_letters")
     assert get(client, sid)[1] == before and before["status"] == "Completed"
+
+
+# ---- what an invocation writes ------------------------------------------------------------------
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
+
+def test_an_invocation_logs_its_lambda_context_and_writes_its_metrics(
+        client: Client, aws: Any, evaluator: Evaluator, capsys: pytest.CaptureFixture[str]) -> None:
+    sid, body = submit_and_take(client, aws, evaluator, "'measured'")
+    capsys.readouterr()
+    run_worker(client, [body])
+    lines = json_lines(capsys.readouterr().out)
+    finished = next(line for line in lines if line.get("message") == "run_finished")
+    assert finished["submission_id"] == sid and finished["component"] == "worker"
+    assert finished["function_name"] == "run_submissions" and finished["function_request_id"]
+    assert finished["cold_start"] in (True, False) and finished["level"] == "INFO"
+    emf = [line for line in lines if "_aws" in line]
+    metrics = {m["Name"]: line for line in emf
+               for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert metrics["Runs"]["reason"] == "completed" and metrics["Runs"]["Runs"] == [1.0]
+    assert metrics["RunDuration"]["RunDuration"][0] > 0 and "QueueAge" in metrics
+    assert all(line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Evaluator" for line in emf)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.constants import PROJECT_ROOT
-from chalicelib.sandbox import Limits, NodeSandbox
+from chalicelib.domain import Limits
+from chalicelib.sandbox import NodeSandbox
 from runner import layer, node_runtime
 
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from chalicelib.sandbox import Limits, NodeSandbox
-from chalicelib.states import Reason, Status
+from chalicelib.domain import Limits, Reason, Status
+from chalicelib.sandbox import NodeSandbox
 
 
 @pytest.mark.parametrize(("code", "expected"), [

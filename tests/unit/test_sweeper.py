@@ -7,19 +7,17 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from moto import mock_aws
 
-from chalicelib.errors import QueueUnavailable
-from chalicelib.queue import SubmissionQueue, create_sqs_client
-from chalicelib.sandbox import NodeSandbox, RunOutcome
-from chalicelib.service import Evaluator, QueueRecord
-from chalicelib.states import Reason, Status
-from chalicelib.store import SubmissionStore, SweepPolicy, create_pool
+from chalicelib.domain import Reason, RunOutcome, Status
+from chalicelib.postgres_store import PostgresStore
+from chalicelib.queue import QueueRecord, SubmissionQueue, create_sqs_client
+from chalicelib.sandbox import NodeSandbox
+from chalicelib.service import Evaluator
 from infra.queues import ensure_queues
 from tests.conftest import create_database, make_config
 
@@ -33,9 +31,9 @@ def env(postgres_server_url: str, sandbox: NodeSandbox) -> Iterator[tuple[Evalua
     with mock_aws():
         sqs = create_sqs_client(config.aws_region, None)
         ensure_queues(sqs, config)
-        store = SubmissionStore(create_pool(url, 8))
+        store = PostgresStore.connect(url, 8)
         yield Evaluator(config, store, SubmissionQueue(sqs, config.queue_name), sandbox), sqs, url
-        store.pool.close()
+        store.close()
 
 
 def age(url: str, sid: uuid.UUID, **columns: str) -> None:
@@ -67,28 +65,6 @@ def test_a_brand_new_submission_is_left_to_its_api_call(env) -> None:
     assert evaluator.sweep().requeued == [] and sent_ids(sqs, evaluator) == []
 
 
-def policy() -> SweepPolicy:
-    """The sweep policy of the tests, for a queue created a day ago."""
-    return SweepPolicy(stale_after_s=STALE_S, backstop_s=12 * STALE_S, limit=100, max_attempts=5,
-                       why="gave up", queue_created=datetime.now(UTC) - timedelta(days=1))
-
-
-def test_a_message_waiting_in_a_backlog_is_not_copied(env) -> None:
-    evaluator, _, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
-    evaluator.store.record_enqueued(sid, "m-1")
-    age(url, sid, queued_at=f"{STALE_S * 5} seconds")  # a long wait, in an unchanged queue
-    assert evaluator.store.sweep(policy(), evaluator.queue.send_many).requeued == []
-
-
-def test_the_backstop_re_sends_what_a_purged_queue_lost(env) -> None:
-    evaluator, _, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
-    evaluator.store.record_enqueued(sid, "m-1")
-    age(url, sid, queued_at=f"{STALE_S * 12 + 1} seconds")
-    assert evaluator.store.sweep(policy(), evaluator.queue.send_many).requeued == [sid]
-
-
 def test_a_message_sent_before_the_queue_was_recreated_is_sent_again_once(env) -> None:
     evaluator, sqs, url = env
     sid = evaluator.store.create("1", "JavaScript").submission_id
@@ -106,8 +82,8 @@ def test_a_running_submission_whose_worker_vanished_is_re_sent_and_then_complete
     age(url, sid, lease_until=f"{STALE_S + 1} seconds", queued_at="1 hour")
     assert evaluator.sweep().requeued == [sid]
     message = sqs.receive_message(QueueUrl=evaluator.queue.queue_url)["Messages"][0]
-    record = QueueRecord(message["MessageId"], message["ReceiptHandle"], message["Body"], 1)
-    assert evaluator.process_batch([record], lease_s=30) == []
+    evaluator.run_record(QueueRecord(message["MessageId"], message["ReceiptHandle"],
+                                     message["Body"], 1), lease_s=30)
     row = evaluator.store.get(sid)
     assert (row.status, row.result, row.attempts) == (Status.COMPLETED, "42", 2)
 
@@ -115,9 +91,9 @@ def test_a_running_submission_whose_worker_vanished_is_re_sent_and_then_complete
 def test_a_running_submission_out_of_attempts_is_failed_with_the_reason(env) -> None:
     evaluator, sqs, url = env
     sid = evaluator.store.create("1", "JavaScript").submission_id
-    for _ in range(evaluator.config.max_receive_count):
+    for _ in range(evaluator.config.max_attempts):
         evaluator.store.claim(sid, lease_s=0)
-    evaluator.store.release(sid, "worker killed", attempt=evaluator.config.max_receive_count)
+    evaluator.store.release(sid, "worker killed", attempt=evaluator.config.max_attempts)
     age(url, sid, lease_until="1 hour", queued_at="1 hour")
     result = evaluator.sweep()
     assert result.abandoned == [sid] and result.requeued == []
@@ -160,14 +136,13 @@ def test_concurrent_sweeps_send_each_submission_once(env) -> None:
 
 
 def test_a_queue_outage_stops_the_sweep_without_losing_track(env) -> None:
-    evaluator, _, url = env
+    evaluator, sqs, url = env
     sid = evaluator.store.create("1", "JavaScript").submission_id
     age(url, sid, created_at="1 minute")
-
-    def broken_send(submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        raise QueueUnavailable("SQS is down")
-
-    result = evaluator.store.sweep(policy(), broken_send)
-    assert result.requeued == [] and result.error == "SQS is down"
-    assert evaluator.store.get(sid).queued_at is None  # still stale: the next sweep retries
-    assert evaluator.sweep().requeued == [sid]
+    sqs.delete_queue(QueueUrl=evaluator.queue.queue_url)  # moto answers: no such queue
+    result = evaluator.sweep()
+    assert result.requeued == [] and "does not exist" in result.error
+    assert evaluator.store.get(sid).queued_at is None  # still unsent: the next sweep retries
+    ensure_queues(sqs, evaluator.config)
+    evaluator.queue = SubmissionQueue(sqs, evaluator.config.queue_name)
+    assert evaluator.sweep().requeued == [sid] and sent_ids(sqs, evaluator) == [str(sid)]

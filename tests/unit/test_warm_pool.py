@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from chalicelib.config import Config
-from chalicelib.sandbox import Limits, NodeSandbox, StartedProcess
+from chalicelib.constants import WARM_RETRY_PAUSE_S
+from chalicelib.domain import Limits
+from chalicelib.sandbox import NodeSandbox, StartedProcess
 
 
 class CountingSandbox(NodeSandbox):
@@ -139,5 +141,5 @@ def test_closing_cuts_the_retry_pause_short_and_ends_the_thread(limits: Limits) 
     wait_until(lambda: attempts)
     began = time.monotonic()
     pool.close()
-    assert time.monotonic() - began < warm_pool.RETRY_PAUSE_S / 2
+    assert time.monotonic() - began < WARM_RETRY_PAUSE_S / 2
     assert not pool._thread.is_alive()

@@ -16,16 +16,23 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 MINISTACK_VENV := .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.installed
 NODE := .cache/node/bin/node
+# A Debian package, fetching the package lists first if a clean machine has none.
+apt_install = apt-get install -y -q $(1) >/dev/null 2>&1 || \
+	(apt-get update -q >/dev/null && apt-get install -y -q $(1) >/dev/null)
 
-.PHONY: run test load bench install node layer localstack deploy-venv ministack compose package deploy destroy \
-	deploy-local destroy-local lint clean
+.PHONY: run test test-fast load bench install node layer localstack deploy-venv ministack compose pgbouncer \
+	package deploy destroy deploy-local destroy-local lint clean
 
 run: install
 	$(PY) -m infra.local.launcher
 
-test: install localstack deploy-venv ministack compose
+test: install localstack deploy-venv ministack compose pgbouncer
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The service's logic on in-memory twins (no server, no Node): seconds. `make test` runs it too.
+test-fast: $(DEPS_STAMP)
+	$(PY) -m pytest tests/fast -q
 
 # The load test with a crash in the middle, full size (make test runs it with 150).
 load: install
@@ -88,13 +95,17 @@ destroy-local: install
 # if present, else Debian's docker-compose.
 compose:
 	docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
-		apt-get install -y -q docker-compose >/dev/null
+		$(call apt_install,docker-compose)
+
+# PgBouncer in transaction mode stands in for RDS Proxy in the store's tests (Debian's package).
+pgbouncer:
+	test -x /usr/sbin/pgbouncer || $(call apt_install,pgbouncer)
 
 # The prod stage as a SAM template (build/sam/sam.json + deployment.zip) and the Node layer.
 package: install deploy-venv
 	$(DEPLOY_VENV)/bin/python -m infra.deploy.package --stage $(STAGE)
 
-# Provision, chalice deploy, switch on partial batch responses. See README "Deploying".
+# Migrate, package, upload, create or update the stage's CloudFormation stack. README "Deploying".
 deploy: install deploy-venv
 	$(DEPLOY_VENV)/bin/python -m infra.deploy.stack deploy --stage $(STAGE) $(DEPLOY_ARGS)
 

@@ -22,7 +22,7 @@ from chalicelib.config import Config, ConfigError, in_lambda, load_config
 from chalicelib.errors import InfrastructureError, Misconfigured, StoreUnavailable
 from chalicelib.logs import get_logger
 from chalicelib.postgres_store import PostgresStore
-from chalicelib.queue import SubmissionQueue, create_sqs_client
+from chalicelib.queue import CLIENT_CONFIG, SubmissionQueue, create_sqs_client
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.service import Evaluator
 
@@ -106,7 +106,7 @@ class DatabaseCredentials:
                                 "sets it for you)")
         client = boto3.session.Session().client(
             "secretsmanager", region_name=self.config.aws_region,
-            endpoint_url=self.config.aws_endpoint_url)
+            endpoint_url=self.config.aws_endpoint_url, config=CLIENT_CONFIG)
         try:
             secret = client.get_secret_value(SecretId=self.config.database_secret_arn)
         except Exception as exc:

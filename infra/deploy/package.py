@@ -11,7 +11,7 @@ mappings and the schedule. The merge template adds what Chalice cannot express: 
 dead-letter queue with the redrive policy, the layer, one least-privilege role per function,
 ``FunctionResponseTypes: [ReportBatchItemFailures]`` on both SQS event sources, and, for a stage
 that reads its database from Secrets Manager, the secret as the template's one parameter
-(``DatabaseSecretArn``). infra/deploy/aws.py deploys exactly this template.
+(``DatabaseSecretArn``). infra/deploy/stack.py deploys exactly this template.
 
 Chalice takes the Lambda runtime from the Python that runs it, and the bundled Node needs glibc
 2.28 (python3.12 and newer runtimes): this must run under Python 3.12+.

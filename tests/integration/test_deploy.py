@@ -1,30 +1,34 @@
-"""Deploying, checked as far as a machine without an AWS account and without Docker can check it:
+"""Deploying, checked as far as a machine without an AWS account and without Docker can check it
+(the deployed topology itself runs in tests/integration/test_deploy_local.py, under ministack):
 
-- `make package`'s SAM template for prod, linted by cfn-lint and read for what it must contain;
-- the provisioning code against a real LocalStack (no Docker): queues, layer, roles, schema, the
-  stage config, the API definition, and the event source mapping setting; and where LocalStack
-  stops (its Lambda service cannot run a function without Docker);
+- `make package`'s SAM template for prod, linted by cfn-lint and read for what it must contain:
+  the queues, the layer, one least-privilege role per function, the database secret as the
+  template's parameter, reserved concurrency and the worker's timeout derived from the stage's
+  options; and the tracked `.chalice/config.json` left as it was;
+- the stage's connection arithmetic, and a failed migration stopping a deploy before any AWS call;
+- the REST API's definition imported into a real LocalStack's API Gateway;
 - docker-compose.localstack.yml, parsed by a Compose CLI and checked against the stage config.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import psycopg
 import pytest
 import yaml
-from infra.deploy.provision import layer_sha256, provision
 
-from chalicelib.constants import PROJECT_ROOT
-from infra.deploy import REPORT, report_batch_item_failures
+from chalicelib.config import ConfigError
+from chalicelib.constants import DB_SPARE_CONNECTIONS, PROJECT_ROOT
+from infra.deploy import stack
 from infra.deploy.api_definition import rest_api_definition
+from infra.deploy.package import SECRET_PARAMETER
 from infra.deploy.policies import policies
-from infra.deploy.stages import load_stage
+from infra.deploy.stages import CHALICE_CONFIG, load_stage, read_config
 from infra.local.localstack import LocalStackServer
 from tests.conftest import create_database
 
@@ -32,11 +36,19 @@ pytestmark = pytest.mark.integration
 
 DEPLOY_PYTHON = PROJECT_ROOT / ".venv-deploy" / "bin" / "python"
 BUILD = PROJECT_ROOT / "build"
+FUNCTIONS = {"APIHandler": "api_handler", "RunSubmissions": "run_submissions",
+             "DeadLetters": "dead_letters", "Sweep": "sweep"}
+SECRET_REF = {"Ref": SECRET_PARAMETER}
 
 
 # ---- make package -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
+def tracked_config_before() -> bytes:
+    return CHALICE_CONFIG.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def template(tracked_config_before: bytes) -> dict[str, Any]:
     """`make package`: build/sam/sam.json, its deployment.zip, and build/node-layer.zip."""
     subprocess.run(["make", "--no-print-directory", "package"], cwd=PROJECT_ROOT, check=True,
                    capture_output=True)
@@ -55,6 +67,17 @@ def test_the_template_passes_cfn_lint(template: dict[str, Any]) -> None:
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
+def test_packaging_leaves_the_tracked_config_as_it_was(template, tracked_config_before) -> None:
+    assert CHALICE_CONFIG.read_bytes() == tracked_config_before
+    tracked = read_config()
+    assert "arn:" not in json.dumps(tracked)  # no account-specific value in the repository
+    for stage in tracked["stages"].values():  # the worker's timeout comes from WORKER_TIMEOUT_S
+        assert "lambda_timeout" not in stage.get("lambda_functions", {}).get("run_submissions", {})
+    rendered = read_config(BUILD / "chalice" / "prod" / ".chalice" / "config.json")
+    worker = rendered["stages"]["prod"]["lambda_functions"]["run_submissions"]
+    assert worker["lambda_timeout"] == int(load_stage("prod").environment["WORKER_TIMEOUT_S"])
+
+
 def test_the_queues_have_the_redrive_policy_and_the_derived_visibility(template) -> None:
     stage = load_stage("prod")
     queue = template["Resources"]["SubmissionsQueue"]["Properties"]
@@ -62,8 +85,9 @@ def test_the_queues_have_the_redrive_policy_and_the_derived_visibility(template)
     assert queue["QueueName"] == "evaluator-prod-submissions"
     assert dlq["QueueName"] == "evaluator-prod-submissions-dlq"
     assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["SubmissionsDlq", "Arn"]},
-                                      "maxReceiveCount": 5}
+                                      "maxReceiveCount": stage.app_config.max_receive_count}
     assert queue["VisibilityTimeout"] == 6 * stage.worker_timeout_s == 360
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
 def test_the_sqs_event_sources_report_batch_item_failures(template) -> None:
@@ -75,6 +99,28 @@ def test_the_sqs_event_sources_report_batch_item_failures(template) -> None:
     assert "evaluator-prod-submissions" in worker["Properties"]["Queue"]["Fn::Sub"]
     dlq = functions["DeadLetters"]["Properties"]["Events"]["DeadLettersSqsEventSource"]
     assert dlq["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert dlq["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_every_function_has_reserved_concurrency_from_the_stage(template) -> None:
+    """Connections are bounded by concurrency: one per container (DB_POOL_SIZE 1 in Lambda)."""
+    config = load_stage("prod").app_config
+    functions = resources_of(template, "AWS::Serverless::Function")
+    reserved = {FUNCTIONS[k]: f["Properties"]["ReservedConcurrentExecutions"]
+                for k, f in functions.items()}
+    assert reserved == {"api_handler": config.api_concurrency == 20 and 20,
+                        "run_submissions": config.worker_concurrency, "dead_letters": 2, "sweep": 1}
+    assert sum(reserved.values()) + DB_SPARE_CONNECTIONS <= config.db_max_connections
+
+
+def test_the_database_secret_is_the_templates_parameter(template) -> None:
+    parameter = template["Parameters"][SECRET_PARAMETER]
+    assert parameter["Type"] == "String" and "secretsmanager" in parameter["AllowedPattern"]
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["DATABASE_SECRET_ARN"] == SECRET_REF, name
+        assert "DATABASE_URL" not in variables, name
+        assert variables["DB_PROXY"] == "1", name
 
 
 def test_the_sweeper_runs_every_minute(template) -> None:
@@ -95,7 +141,7 @@ def test_the_functions_run_python_312_with_their_sizes(template) -> None:
     functions = resources_of(template, "AWS::Serverless::Function")
     assert {f["Properties"]["Runtime"] for f in functions.values()} == {"python3.12"}
     worker = functions["RunSubmissions"]["Properties"]
-    assert (worker["Timeout"], worker["MemorySize"]) == (stage.worker_timeout_s, 1769)
+    assert (worker["Timeout"], worker["MemorySize"]) == (stage.app_config.worker_timeout_s, 1769)
 
 
 def test_each_function_has_its_own_least_privilege_role(template) -> None:
@@ -103,18 +149,24 @@ def test_each_function_has_its_own_least_privilege_role(template) -> None:
     functions = resources_of(template, "AWS::Serverless::Function")
     roles = resources_of(template, "AWS::IAM::Role")
     assert len(roles) == len(functions) == 4
-    expected = policies(stage)
-    for logical_id, function in (("APIHandler", "api_handler"), ("RunSubmissions", "run_submissions"),
-                                 ("DeadLetters", "dead_letters"), ("Sweep", "sweep")):
+    expected = policies(stage, SECRET_REF)
+    for logical_id, function in FUNCTIONS.items():
         role_ref = functions[logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
         document = roles[role_ref]["Properties"]["Policies"][0]["PolicyDocument"]
         assert document == expected[function]
-    worker_actions = {a for s in expected["run_submissions"]["Statement"] for a in s["Action"]}
-    assert "sqs:SendMessage" not in worker_actions and not any(a.startswith(("s3:", "lambda:", "iam:"))
-                                                               for a in worker_actions)
-    api_actions = {a for s in expected["api_handler"]["Statement"] for a in s["Action"]}
-    assert "sqs:ReceiveMessage" not in api_actions and "sqs:SendMessage" in api_actions
-    for document in expected.values():
+
+    def actions(function: str, resource_suffix: str | None = None) -> set[str]:
+        return {a for s in expected[function]["Statement"] for a in s["Action"]
+                if resource_suffix is None or str(s["Resource"]).endswith(resource_suffix)}
+
+    assert "sqs:SendMessage" not in actions("run_submissions")
+    assert not any(a.startswith(("s3:", "lambda:", "iam:")) for a in actions("run_submissions"))
+    assert "sqs:ReceiveMessage" not in actions("api_handler") and "sqs:SendMessage" in actions("api_handler")
+    # The DLQ handler re-drives a dead letter onto the submissions queue, and may only send there.
+    assert actions("dead_letters", ":evaluator-prod-submissions") == {"sqs:SendMessage", "sqs:GetQueueUrl"}
+    assert "sqs:ReceiveMessage" in actions("dead_letters", ":evaluator-prod-submissions-dlq")
+    for function, document in expected.items():
+        assert "secretsmanager:GetSecretValue" in actions(function), function
         for statement in document["Statement"]:
             assert statement["Resource"] != "*"
 
@@ -126,83 +178,71 @@ def test_packaging_under_python_311_is_refused_clearly() -> None:
     assert result.returncode != 0 and "Python 3.12+" in result.stderr
 
 
-# ---- provisioning against LocalStack ------------------------------------------------------------
-@pytest.fixture(scope="module")
-def aws(localstack: LocalStackServer) -> Any:
-    return localstack.session()
+# ---- what a deploy refuses ----------------------------------------------------------------------
+def write_config(tmp_path: Path, **environment: str) -> Path:
+    raw = read_config()
+    raw["stages"]["prod"]["environment_variables"].update(environment)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    return path
 
 
-@pytest.fixture(scope="module")
-def provisioned(aws: Any, tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str,
-                template: dict[str, Any]) -> tuple[Any, Path, str]:
-    config_path = tmp_path_factory.mktemp("chalice") / "config.json"
-    shutil.copy(PROJECT_ROOT / ".chalice" / "config.json", config_path)
+def test_a_stage_whose_functions_could_exhaust_the_database_is_refused(tmp_path: Path) -> None:
+    load_stage("prod").validate()  # the tracked stage fits
+    crowded = load_stage("prod", write_config(tmp_path, API_CONCURRENCY="90"))
+    with pytest.raises(ConfigError, match=r"may hold 103 database connections.*108 > "
+                                          r"DB_MAX_CONNECTIONS=100"):
+        crowded.validate()
+    load_stage("prod", write_config(tmp_path, API_CONCURRENCY="90", DB_MAX_CONNECTIONS="200")).validate()
+
+
+class NoAws:
+    """A boto3 session that fails the test if the deploy reaches AWS."""
+
+    calls: list[str] = []
+
+    def client(self, service: str, **_: Any) -> Any:
+        self.calls.append(service)
+        raise AssertionError(f"the deploy called {service} after its migration failed")
+
+
+PASSWORD = "s3cret-Pa55"
+UNREACHABLE = f"postgresql://evaluator:{PASSWORD}@127.0.0.1:9/evaluator?connect_timeout=2"
+
+
+def test_a_failed_migration_stops_the_deploy_before_any_aws_call() -> None:
+    session = NoAws()
+    with pytest.raises(stack.DeployFailed, match=r"(?s)migrating the database failed, so nothing "
+                                                 r"was deployed.*--skip-migrations") as failed:
+        stack.deploy("prod", session=session, bucket="unused", database_url=UNREACHABLE,
+                     secret_arn="arn:aws:secretsmanager:us-east-1:000000000000:secret:db")
+    assert session.calls == [] and PASSWORD not in str(failed.value)
+
+
+def test_skipping_migrations_is_said_and_applies_none(capsys: pytest.CaptureFixture[str]) -> None:
+    stage = load_stage("prod")
+    assert stack.migrate(stage, stage.app_config, UNREACHABLE, skip=True) == []
+    assert "migrations skipped (--skip-migrations)" in capsys.readouterr().err
+
+
+def test_a_secret_stage_without_the_secret_is_refused() -> None:
+    with pytest.raises(stack.DeployFailed, match="--database-secret-arn"):
+        stack.deploy("prod", session=NoAws(), bucket="unused", database_url=UNREACHABLE)
+
+
+def test_the_migration_runs_against_a_real_database(postgres_server_url: str) -> None:
     database_url = create_database(postgres_server_url)
-    with psycopg_connect(database_url) as conn:  # a brand-new database: no schema yet
+    stage = load_stage("prod")
+    assert stack.migrate(stage, stage.app_config, database_url) == []  # create_database migrated
+    with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP TABLE submissions; DROP TABLE schema_migrations")
-    first = provision("localstack", session=aws, database_url=database_url,
-                      config_path=config_path, layer_zip=BUILD / "node-layer.zip")
-    return first, config_path, database_url
+    applied = stack.migrate(stage, stage.app_config, database_url)
+    assert applied and applied[0] == "0001_submissions"
 
 
-def psycopg_connect(url: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
-
-
-def test_provisioning_creates_the_queues_with_their_redrive_policy(aws, provisioned) -> None:
-    done, _, _ = provisioned
-    sqs = aws.client("sqs")
-    attributes = sqs.get_queue_attributes(QueueUrl=done.queues.queue_url,
-                                          AttributeNames=["All"])["Attributes"]
-    redrive = json.loads(attributes["RedrivePolicy"])
-    assert redrive["deadLetterTargetArn"] == done.queues.dlq_arn
-    assert int(redrive["maxReceiveCount"]) == 5
-    assert attributes["VisibilityTimeout"] == "360"
-    dlq = sqs.get_queue_attributes(QueueUrl=done.queues.dlq_url, AttributeNames=["All"])["Attributes"]
-    assert dlq["MessageRetentionPeriod"] == str(14 * 24 * 3600)
-
-
-def test_provisioning_publishes_the_layer_once(aws, provisioned) -> None:
-    done, config_path, database_url = provisioned
-    lam = aws.client("lambda")
-    layer = lam.get_layer_version_by_arn(Arn=done.layer_arn)
-    assert layer["Content"]["CodeSha256"] == layer_sha256(BUILD / "node-layer.zip")
-    again = provision("localstack", session=aws, database_url=database_url,
-                      config_path=config_path, layer_zip=BUILD / "node-layer.zip")
-    assert again.layer_arn == done.layer_arn  # unchanged content: no new version
-    assert again.migrations == [] and again.role_arns == done.role_arns
-
-
-def test_provisioning_creates_each_functions_role_and_policy(aws, provisioned) -> None:
-    done, _, _ = provisioned
-    iam = aws.client("iam")
-    stage = load_stage("localstack")
-    for function, document in policies(stage).items():
-        role = stage.role_name(function)
-        assert iam.get_role(RoleName=role)["Role"]["Arn"] == done.role_arns[function]
-        stored = iam.get_role_policy(RoleName=role, PolicyName=role)["PolicyDocument"]
-        stored = json.loads(stored) if isinstance(stored, str) else stored
-        assert stored == document
-
-
-def test_provisioning_migrates_the_database(provisioned) -> None:
-    done, _, database_url = provisioned
-    assert done.migrations == ["0001_submissions"]
-    with psycopg_connect(database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
-
-
-def test_provisioning_writes_the_arns_into_the_stage(provisioned) -> None:
-    done, config_path, _ = provisioned
-    stage = load_stage("localstack", config_path)
-    assert stage.functions["run_submissions"].layers == (done.layer_arn,)
-    assert {f: s.role_arn for f, s in stage.functions.items()} == done.role_arns
-
-
-def test_the_api_definition_imports_into_api_gateway(aws) -> None:
-    apigw = aws.client("apigateway")
+# ---- the API definition in LocalStack's API Gateway ------------------------------------------------
+def test_the_api_definition_imports_into_api_gateway(localstack: LocalStackServer) -> None:
+    apigw = localstack.session().client("apigateway")
     definition = rest_api_definition("us-east-1", "arn:aws:lambda:us-east-1:000000000000:function:x")
     api = apigw.import_rest_api(body=json.dumps(definition).encode())
     resources = apigw.get_resources(restApiId=api["id"])["items"]
@@ -210,28 +250,6 @@ def test_the_api_definition_imports_into_api_gateway(aws) -> None:
     assert {("/submission", "POST"), ("/submission/{submission_id}", "GET"),
             ("/code/create", "POST"), ("/code/poll/{submission_id}", "GET"),
             ("/health", "GET")} <= routes
-
-
-def test_partial_batch_responses_are_switched_on_after_deploy_and_where_localstack_stops(
-        aws, provisioned) -> None:
-    """chalice deploy creates the worker and its event source mapping, then waits for the function
-    to become Active, which LocalStack without Docker never does. Do the same two calls here, and
-    run the post-deploy step on the mapping."""
-    done, _, _ = provisioned
-    lam = aws.client("lambda")
-    name = "evaluator-localstack-run_submissions"
-    lam.create_function(
-        FunctionName=name, Runtime="python3.12", Handler="app.run_submissions",
-        Role=done.role_arns["run_submissions"], Layers=[done.layer_arn], Timeout=60,
-        MemorySize=1769, Code={"ZipFile": (BUILD / "sam" / "deployment.zip").read_bytes()})
-    lam.create_event_source_mapping(FunctionName=name, EventSourceArn=done.queues.queue_arn,
-                                    BatchSize=5)
-    (uuid,) = report_batch_item_failures(lam, name)
-    assert lam.get_event_source_mapping(UUID=uuid)["FunctionResponseTypes"] == [REPORT]
-    state = lam.get_function(FunctionName=name)["Configuration"].get("State")
-    assert state in ("Pending", "Failed")  # the wall: no Docker, no function runtime
-    with pytest.raises(RuntimeError, match="no event source mapping"):
-        report_batch_item_failures(lam, "evaluator-localstack-not_deployed")
 
 
 # ---- docker-compose.localstack.yml --------------------------------------------------------------

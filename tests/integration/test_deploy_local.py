@@ -58,7 +58,7 @@ def deployed() -> Iterator[Deployed]:
 def test_the_record_says_where_the_api_is(deployed: Deployed) -> None:
     on_disk = json.loads(deploy_local.RECORD.read_text())
     assert on_disk["api_url"] == deployed.api and "/_aws/execute-api/" in deployed.api
-    assert deployed.http.get(f"{deployed.api}/health", timeout=60).json() == {"status": "ok"}
+    assert deployed.http.get(f"{deployed.api}/health", timeout=60).json() == {"status": "ok", "database": "ok"}
 
 
 def test_a_submission_runs_through_the_deployed_functions(deployed: Deployed) -> None:

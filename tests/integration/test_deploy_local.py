@@ -1,4 +1,4 @@
-"""The deployed topology, running: `make deploy-local` (infra/deploy_local.py) puts the prod
+"""The deployed topology, running: `make deploy-local` (infra/deploy/ministack.py) puts the prod
 stage's own artifacts into ministack, and the seed's flow goes through them end to end over
 HTTP: the emulated API Gateway -> the API function -> PostgreSQL -> SQS -> the worker function
 running Node from the layer -> poll. Also: a Timeout, an uncaught error, a message that keeps
@@ -58,7 +58,8 @@ def deployed() -> Iterator[Deployed]:
 def test_the_record_says_where_the_api_is(deployed: Deployed) -> None:
     on_disk = json.loads(deploy_local.RECORD.read_text())
     assert on_disk["api_url"] == deployed.api and "/_aws/execute-api/" in deployed.api
-    assert deployed.http.get(f"{deployed.api}/health", timeout=60).json() == {"status": "ok", "database": "ok"}
+    health = deployed.http.get(f"{deployed.api}/health", timeout=60).json()
+    assert health == {"status": "ok", "database": "ok"}
 
 
 def test_a_submission_runs_through_the_deployed_functions(deployed: Deployed) -> None:

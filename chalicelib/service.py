@@ -278,8 +278,7 @@ class Evaluator:
     def _why_give_up(self, submission: Submission, now: datetime) -> str | None:
         """Why to stop trying, or None to try again."""
         if out_of_attempts(submission, self.config.max_attempts):
-            return (f"Gave up after {submission.attempts} attempts: the worker stopped without a "
-                    "result each time")
+            return f"Gave up after {submission.attempts} attempts, none of which stored a result"
         if past_retry_budget(submission, now, self.config.give_up_after_s):
             return (f"Gave up after {_duration(self.config.give_up_after_s)} of infrastructure "
                     "failures")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -45,6 +46,25 @@ def test_readme_lists_every_option_as_declared() -> None:
     assert start in readme and end in readme, "README has lost its options markers"
     table = readme.split(start, 1)[1].split(end, 1)[0]
     assert table == markdown_table(), "README's options table is stale: regenerate it"
+
+
+REPOSITORY_PATH = re.compile(r"`((?:app\.py|Makefile|pyproject\.toml|requirements[\w-]*\.txt|"
+                             r"docker-compose[\w.]*\.yml|\.chalice/|chalicelib/|runner/|infra/|"
+                             r"bench/|tests/)[^`\s]*)`")
+
+
+def test_every_path_readme_names_exists() -> None:
+    """README's layout table and prose name files; a rename that forgets README fails here. A
+    row's bare names (`warm_pool.py` after `chalicelib/sandbox.py`) sit beside its first path."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    named = set(REPOSITORY_PATH.findall(readme))
+    for row in re.findall(r"^\| `([^|]+)` \|", readme, flags=re.MULTILINE):
+        paths = re.findall(r"`([^`]+)`", f"`{row}`")
+        first = Path(paths[0])
+        named.update(str(first.parent / p) if "/" not in p else p for p in paths[1:])
+    assert len(named) > 30  # the table and the prose were read
+    missing = sorted(p for p in named if not (PROJECT_ROOT / p.split(":")[0]).exists())
+    assert missing == [], f"README names paths that do not exist: {missing}"
 
 
 def test_the_pool_is_one_connection_in_lambda_and_a_few_elsewhere() -> None:

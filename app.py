@@ -90,16 +90,27 @@ def create_submission() -> Response:
     submission = get_evaluator().submit(app.current_request.raw_body)
     return Response(
         body={"submission_id": str(submission.submission_id), "status": submission.status.value},
+        headers={"Location": f"{_base_path()}/submission/{submission.submission_id}"},
         status_code=202)
+
+
+def _base_path() -> str:
+    """What comes before the route in this request's path: the API Gateway stage ("/api") when
+    deployed, nothing locally."""
+    context = app.current_request.context or {}
+    path, resource = context.get("path", ""), context.get("resourcePath", "")
+    return path[: -len(resource)] if resource and path.endswith(resource) else ""
 
 
 @app.route("/submission/{submission_id}", methods=["GET"])
 @app.route("/code/poll/{submission_id}", methods=["GET"])
 @api_errors
 def get_submission(submission_id: str) -> Response:
+    """The record; with ``?wait=S``, held up to S seconds until the submission is finished."""
+    wait = (app.current_request.query_params or {}).get("wait")
     # json.dumps so that an unfinished submission reads as the JSON string "Pending", which
     # Chalice would otherwise send unquoted, as text.
-    view = public_view(get_evaluator().get(submission_id))
+    view = public_view(get_evaluator().get(submission_id, wait))
     return Response(body=json.dumps(view), headers={"Content-Type": "application/json"})
 
 

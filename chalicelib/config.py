@@ -113,6 +113,10 @@ def _optional(text: str) -> str | None:
     return text or None
 
 
+def _optional_positive_int(text: str) -> int | None:
+    return _positive_int(text) if text.strip() else None
+
+
 def _flag(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -184,7 +188,20 @@ class Config:
     memory_limit_mb: int = option(
         "MEMORY_LIMIT_MB", "256", _positive_int, "Memory limit of one run.")
     output_limit_bytes: int = option(
-        "OUTPUT_LIMIT_BYTES", "1048576", _positive_int, "Output kept from one run; more is cut off.")
+        "OUTPUT_LIMIT_BYTES", "1048576", _positive_int,
+        "Output kept from one run, its stdout and its stderr each; more is cut off and the run "
+        "stops.")
+    cpu_time_limit_ms: int | None = option(
+        "CPU_TIME_LIMIT_MS", "", _optional_positive_int,
+        "CPU-time limit of one run (user + system time of its process). Empty: none beyond the "
+        "wall-clock limit, and a request may set one up to TIME_LIMIT_MS.")
+    max_stdin_bytes: int = option(
+        "MAX_STDIN_BYTES", "1048576", _positive_int,
+        "Largest standard input (and expected output) accepted for one run.")
+    max_wait_s: int = option(
+        "MAX_WAIT_S", "20", _positive_int,
+        "Longest GET /submission/{id}?wait=S may hold a request open until the submission "
+        "finishes.")
     # ---- the worker and its retries
     worker_timeout_s: int = option(
         "WORKER_TIMEOUT_S", "60", _positive_int,

@@ -6,6 +6,7 @@ what it is. What an operator may set lives in chalicelib/config.py.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # ---- where things are ---------------------------------------------------------------------------
@@ -34,7 +35,13 @@ STACK_BYTES = 32 << 20
 # processes are denied anyway, this caps a fork bomb if that layer ever fails. Not enforced for root,
 # which is why a root parent runs the program as ``nobody``.
 NPROC_LIMIT = 256
+# What Node itself may print on its own stderr (V8's fatal messages); the program's stderr is
+# another pipe, capped like its stdout.
 STDERR_CAP_BYTES = 64 * 1024
+# How often a running program's CPU time is read (from /proc) against its CPU-time limit.
+CPU_POLL_S = 0.02
+# The kernel's clock ticks per second, the unit of /proc/<pid>/stat's times.
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # A warm process that failed to start is tried again after this pause.
 WARM_RETRY_PAUSE_S = 1.0
 
@@ -42,6 +49,16 @@ WARM_RETRY_PAUSE_S = 1.0
 # JSON escapes can make a character take up to six bytes (\u0000); bigger bodies are refused unread.
 BODY_SIZE_FACTOR = 6
 BODY_SIZE_SLACK = 4096
+# A program's arguments: how many, and how long each (a shell's would be longer; a judge's
+# arguments are a few words).
+MAX_ARGS = 64
+MAX_ARG_BYTES = 4096
+# The least memory a request may ask for: Node's own start needs about this much heap.
+MIN_MEMORY_MB = 32
+# ?wait=S polls the database, first soon (a quick program is done in tens of milliseconds), then
+# less often, so that a long wait costs a few queries a second at most.
+WAIT_FIRST_PAUSE_S = 0.02
+WAIT_MAX_PAUSE_S = 0.25
 
 # ---- the queue and the sweeper ------------------------------------------------------------------
 # A Pending submission with no message yet is left alone this long: its API call may still be

@@ -8,7 +8,7 @@ is chalicelib/states.py's business.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,8 +37,10 @@ class Reason(StrEnum):
     COMPLETED = "completed"          # the program ran to the end
     ERROR = "error"                  # it threw (or failed to compile)
     TIME_LIMIT = "time_limit"        # killed at the wall-clock limit
+    CPU_TIME_LIMIT = "cpu_time_limit"  # killed at the CPU-time limit
     MEMORY_LIMIT = "memory_limit"    # ran out of its memory allowance
     OUTPUT_LIMIT = "output_limit"    # printed more than the output cap; stopped there
+    NONZERO_EXIT = "nonzero_exit"    # it ended with process.exit(n) or process.exitCode = n, n != 0
     CRASHED = "crashed"              # the Node process died without reporting
     INFRASTRUCTURE = "infrastructure"  # our failure, retries exhausted (never the program's fault)
 
@@ -48,20 +50,47 @@ STATUS_FOR_REASON: dict[Reason, Status] = {
     Reason.COMPLETED: Status.COMPLETED,
     Reason.ERROR: Status.FAILED,
     Reason.TIME_LIMIT: Status.TIMEOUT,
+    Reason.CPU_TIME_LIMIT: Status.TIMEOUT,
     Reason.MEMORY_LIMIT: Status.FAILED,
     Reason.OUTPUT_LIMIT: Status.FAILED,
+    Reason.NONZERO_EXIT: Status.FAILED,
     Reason.CRASHED: Status.FAILED,
     Reason.INFRASTRUCTURE: Status.FAILED,
 }
 
 
+class Verdict(StrEnum):
+    """A judge's answer for one run: how its output compares with what was expected."""
+
+    ACCEPTED = "accepted"
+    WRONG_ANSWER = "wrong_answer"
+    TIME_LIMIT = "time_limit"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    RUNTIME_ERROR = "runtime_error"
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one run may use."""
+    """What one run may use. ``time_ms`` is wall-clock time from the moment the program is handed
+    over; ``cpu_time_ms`` (user + system time of its process, not enforced when None) stops a
+    busy program sooner; ``output_bytes`` caps stdout and stderr each."""
 
     time_ms: int
     memory_mb: int
     output_bytes: int
+    cpu_time_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ProgramInput:
+    """What a run gives the program besides its source: standard input and arguments."""
+
+    stdin: str = ""
+    args: tuple[str, ...] = ()
+
+
+NO_INPUT = ProgramInput()
 
 
 @dataclass(frozen=True)
@@ -74,18 +103,34 @@ class RunOutcome:
     stdout_truncated: bool = False
     error: str | None = None
     duration_ms: int = 0
+    stderr: str = ""
+    stderr_truncated: bool = False
+    exit_code: int | None = None     # None when the process was killed (a limit) or crashed
+    cpu_time_ms: int | None = None   # user + system time of the run, from the kernel
+    memory_kb: int | None = None     # peak resident memory of the run's process, from the kernel
 
     @property
     def status(self) -> Status:
         return STATUS_FOR_REASON[self.reason]
 
 
+# The limits a request may lower, by their API names.
+LIMIT_NAMES = ("time_ms", "cpu_time_ms", "memory_mb", "output_bytes")
+
+
 @dataclass(frozen=True)
 class NewSubmission:
-    """A validated request: the program and its language, as stored."""
+    """A validated request, as stored: the program and its language; its standard input and
+    arguments; the output it is expected to print; the limits it lowers (by LIMIT_NAMES); where
+    to send the finished record."""
 
     code: str
     language: str
+    stdin: str = ""
+    args: tuple[str, ...] = ()
+    expected_output: str | None = None
+    limits: tuple[tuple[str, int], ...] = ()
+    callback_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,9 +156,36 @@ class Submission:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    # What the caller asked beyond the program (see NewSubmission), and what the run measured.
+    stdin: str = ""
+    args: list[str] = field(default_factory=list)
+    expected_output: str | None = None
+    limits: dict[str, int] = field(default_factory=dict)
+    callback_url: str | None = None
+    stderr: str | None = None
+    stderr_truncated: bool = False
+    exit_code: int | None = None
+    cpu_time_ms: int | None = None
+    memory_kb: int | None = None
+    verdict: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def given(self) -> ProgramInput:
+        return ProgramInput(stdin=self.stdin or "", args=tuple(self.args or ()))
+
+    def limits_within(self, server: Limits) -> Limits:
+        """The server's limits, each lowered to what this submission asked."""
+        asked = self.limits or {}
+        cpu = asked.get("cpu_time_ms", server.cpu_time_ms)
+        return Limits(
+            time_ms=min(asked.get("time_ms", server.time_ms), server.time_ms),
+            memory_mb=min(asked.get("memory_mb", server.memory_mb), server.memory_mb),
+            output_bytes=min(asked.get("output_bytes", server.output_bytes), server.output_bytes),
+            cpu_time_ms=cpu if server.cpu_time_ms is None or cpu is None
+            else min(cpu, server.cpu_time_ms))
 
 
 SUBMISSION_FIELDS = tuple(Submission.__dataclass_fields__)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.conditions import Condition
-from chalicelib.domain import Reason, RunOutcome, Status, Submission
+from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status, Submission, Verdict
 from chalicelib.states import ABANDON, CLAIM, FINISH, RELEASE, REQUEUE, SweepRules
 
 
@@ -46,13 +46,15 @@ class MemoryStore:
             self.rows[submission_id] = new = dataclasses.replace(row, **values, updated_at=now)
             return new
 
-    def create(self, code: str, language: str) -> Submission:
+    def create(self, new: NewSubmission) -> Submission:
         now = self.clock()
         submission = Submission(
-            submission_id=uuid.uuid4(), job_id=None, code=code, language=language,
+            submission_id=uuid.uuid4(), job_id=None, code=new.code, language=new.language,
             status=Status.PENDING, reason=None, result=None, stdout=None, stdout_truncated=False,
             error=None, attempts=0, lease_until=None, last_error=None, duration_ms=None,
-            created_at=now, queued_at=None, started_at=None, finished_at=None, updated_at=now)
+            created_at=now, queued_at=None, started_at=None, finished_at=None, updated_at=now,
+            stdin=new.stdin, args=list(new.args), expected_output=new.expected_output,
+            limits=dict(new.limits), callback_url=new.callback_url)
         with self._lock:
             self.rows[submission.submission_id] = submission
         return submission
@@ -75,12 +77,16 @@ class MemoryStore:
                           attempts=lambda row: row.attempts + 1,
                           lease_until=now + timedelta(seconds=lease_s), started_at=now)
 
-    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome) -> bool:
+    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome,
+               verdict: Verdict | None = None) -> bool:
         FINISH.check_target(outcome.status)
         return self._move(
             submission_id, FINISH.condition, {}, status=outcome.status, reason=outcome.reason,
             result=outcome.result, stdout=outcome.stdout, stdout_truncated=outcome.stdout_truncated,
-            error=outcome.error, duration_ms=outcome.duration_ms, lease_until=None,
+            error=outcome.error, duration_ms=outcome.duration_ms, stderr=outcome.stderr,
+            stderr_truncated=outcome.stderr_truncated, exit_code=outcome.exit_code,
+            cpu_time_ms=outcome.cpu_time_ms, memory_kb=outcome.memory_kb,
+            verdict=None if verdict is None else verdict.value, lease_until=None,
             finished_at=self.clock()) is not None
 
     def release(self, submission_id: uuid.UUID, error: str, attempt: int) -> None:

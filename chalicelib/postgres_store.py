@@ -12,9 +12,18 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from chalicelib.domain import SUBMISSION_FIELDS, Reason, RunOutcome, Status, Submission
+from chalicelib.domain import (
+    SUBMISSION_FIELDS,
+    NewSubmission,
+    Reason,
+    RunOutcome,
+    Status,
+    Submission,
+    Verdict,
+)
 from chalicelib.errors import Misconfigured, StoreUnavailable
 from chalicelib.states import ABANDON, CLAIM, FINISH, RELEASE, REQUEUE, SweepRules
 
@@ -157,11 +166,13 @@ class PostgresStore:
             return conn.execute(sql, params).rowcount
 
     @_translated
-    def create(self, code: str, language: str) -> Submission:
+    def create(self, new: NewSubmission) -> Submission:
         row = self._one(
-            f"INSERT INTO submissions (submission_id, code, language) VALUES (%s, %s, %s)"
+            "INSERT INTO submissions (submission_id, code, language, stdin, args, expected_output,"
+            " limits, callback_url) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             f" RETURNING {COLUMNS}",
-            (uuid.uuid4(), code, language))
+            (uuid.uuid4(), new.code, new.language, new.stdin, Jsonb(list(new.args)),
+             new.expected_output, Jsonb(dict(new.limits)), new.callback_url))
         if row is None:
             raise StoreUnavailable("the database stored the submission but returned no row")
         return row
@@ -186,16 +197,23 @@ class PostgresStore:
             {"running": Status.RUNNING, "lease": lease_s, "id": submission_id})
 
     @_translated
-    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome) -> bool:
+    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome,
+               verdict: Verdict | None = None) -> bool:
         FINISH.check_target(outcome.status)
         return self._rowcount(
             "UPDATE submissions SET status = %(status)s, reason = %(reason)s, result = %(result)s,"
             " stdout = %(stdout)s, stdout_truncated = %(truncated)s, error = %(error)s,"
+            " stderr = %(stderr)s, stderr_truncated = %(stderr_truncated)s,"
+            " exit_code = %(exit_code)s, cpu_time_ms = %(cpu_time_ms)s, memory_kb = %(memory_kb)s,"
+            " verdict = %(verdict)s,"
             " duration_ms = %(duration)s, lease_until = NULL, finished_at = now(),"
             f" updated_at = now() WHERE submission_id = %(id)s AND {FINISH.condition.sql()}",
             {"status": outcome.status, "reason": outcome.reason, "result": outcome.result,
              "stdout": outcome.stdout, "truncated": outcome.stdout_truncated,
-             "error": outcome.error, "duration": outcome.duration_ms, "id": submission_id}) == 1
+             "error": outcome.error, "duration": outcome.duration_ms, "stderr": outcome.stderr,
+             "stderr_truncated": outcome.stderr_truncated, "exit_code": outcome.exit_code,
+             "cpu_time_ms": outcome.cpu_time_ms, "memory_kb": outcome.memory_kb,
+             "verdict": verdict, "id": submission_id}) == 1
 
     @_translated
     def release(self, submission_id: uuid.UUID, error: str, attempt: int) -> None:

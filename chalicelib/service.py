@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,15 +19,21 @@ from typing import Any
 
 from chalicelib import metrics
 from chalicelib.config import Config, visibility_timeout_for
-from chalicelib.constants import PURGED_QUEUE_BACKSTOP_S, SWEEP_CHUNK
+from chalicelib.constants import (
+    PURGED_QUEUE_BACKSTOP_S,
+    SWEEP_CHUNK,
+    WAIT_FIRST_PAUSE_S,
+    WAIT_MAX_PAUSE_S,
+)
 from chalicelib.domain import Limits, Status, Submission
 from chalicelib.errors import InfrastructureError, Misconfigured, NotFound
+from chalicelib.judging import verdict
 from chalicelib.logs import get_logger
 from chalicelib.queue import QueueRecord, SubmissionQueue, parse_message_body
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.states import SweepRules, is_held, out_of_attempts, past_retry_budget
 from chalicelib.store import SubmissionStore
-from chalicelib.validation import parse_new_submission, parse_submission_id
+from chalicelib.validation import parse_new_submission, parse_submission_id, parse_wait
 
 api_log = get_logger("api")
 worker_log = get_logger("worker")
@@ -71,7 +78,14 @@ def public_view(submission: Submission) -> str | dict[str, Any]:
         "result": submission.result,
         "stdout": submission.stdout or "",
         "stdout_truncated": submission.stdout_truncated,
+        "stderr": submission.stderr or "",
+        "stderr_truncated": submission.stderr_truncated,
         "error": submission.error,
+        "exit_code": submission.exit_code,
+        "verdict": submission.verdict,
+        "cpu_time_ms": submission.cpu_time_ms,
+        "wall_time_ms": submission.duration_ms,
+        "memory_kb": submission.memory_kb,
         "attempts": submission.attempts,
         "duration_ms": submission.duration_ms,
         "created_at": iso(submission.created_at),
@@ -86,8 +100,12 @@ class Evaluator:
 
     def __init__(self, config: Config, store: SubmissionStore, queue: SubmissionQueue,
                  sandbox: NodeSandbox, dead_letters: SubmissionQueue | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
+        self.monotonic = monotonic
+        self.sleep = sleep
         self.store = store
         self.queue = queue
         self.dead_letters = dead_letters
@@ -97,15 +115,16 @@ class Evaluator:
     @property
     def limits(self) -> Limits:
         return Limits(time_ms=self.config.time_limit_ms, memory_mb=self.config.memory_limit_mb,
-                      output_bytes=self.config.output_limit_bytes)
+                      output_bytes=self.config.output_limit_bytes,
+                      cpu_time_ms=self.config.cpu_time_limit_ms)
 
     # ---- API ------------------------------------------------------------------------------
     def submit(self, body: bytes | None) -> Submission:
         """Validate, store as Pending, enqueue. The submission is accepted once it is stored:
         if the send fails, it stays Pending with no message and the sweeper enqueues it later.
         """
-        new = parse_new_submission(body, self.config.max_code_bytes)
-        submission = self.store.create(new.code, new.language)
+        new = parse_new_submission(body, self.config)
+        submission = self.store.create(new)
         sid = str(submission.submission_id)
         metrics.count("SubmissionsAccepted")
         api_log.info("submission_accepted", extra={"submission_id": sid,
@@ -123,11 +142,26 @@ class Evaluator:
         api_log.info("submission_enqueued", extra={"submission_id": sid, "job_id": job_id})
         return submission
 
-    def get(self, submission_id: str) -> Submission:
-        found = self.store.get(parse_submission_id(submission_id))
-        if found is None:
-            raise NotFound(f"no submission with id {submission_id}")
-        return found
+    def get(self, submission_id: str, wait: str | None = None) -> Submission:
+        """The submission; with ``wait`` (seconds, from ``?wait=``), as soon as it is finished
+        or once that long has passed, whichever comes first.
+
+        Raises:
+            NotFound: there is no such submission.
+            BadRequest: ``wait`` is not a number of seconds up to MAX_WAIT_S.
+        """
+        sid = parse_submission_id(submission_id)
+        deadline = self.monotonic() + parse_wait(wait, self.config.max_wait_s)
+        pause = WAIT_FIRST_PAUSE_S
+        while True:
+            found = self.store.get(sid)
+            if found is None:
+                raise NotFound(f"no submission with id {submission_id}")
+            remaining = deadline - self.monotonic()
+            if found.status.is_terminal or remaining <= 0:
+                return found
+            self.sleep(min(pause, remaining))
+            pause = min(pause * 2, WAIT_MAX_PAUSE_S)
 
     def health(self) -> dict[str, str]:
         """Whether the database answers now; raises ``StoreUnavailable`` if it does not."""
@@ -198,8 +232,10 @@ class Evaluator:
         worker_log.info("run_started", extra={"submission_id": sid, "attempt": claimed.attempts,
                                               "message_id": record.message_id})
         try:
-            outcome = self.sandbox.run(claimed.code, self.limits)
-            written = self.store.finish(submission_id, outcome)
+            outcome = self.sandbox.run(claimed.code, claimed.limits_within(self.limits),
+                                       claimed.given)
+            written = self.store.finish(submission_id, outcome,
+                                        verdict(outcome, claimed.expected_output))
         except Exception as exc:  # ours, not the program's: hand the lease back, then retry
             self._release(submission_id, exc, claimed.attempts)
             raise

@@ -15,12 +15,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Protocol
 
-from chalicelib.domain import RunOutcome, Submission
+from chalicelib.domain import NewSubmission, RunOutcome, Submission, Verdict
 from chalicelib.states import SweepRules
 
 
 class SubmissionStore(Protocol):
-    def create(self, code: str, language: str) -> Submission:
+    def create(self, new: NewSubmission) -> Submission:
         """Insert a new Pending submission and return it."""
 
     def get(self, submission_id: uuid.UUID) -> Submission | None:
@@ -33,8 +33,10 @@ class SubmissionStore(Protocol):
         """The claim move: Running for ``lease_s``, attempts + 1. None when it is unknown,
         finished, or held by another worker's live lease."""
 
-    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome) -> bool:
-        """The finish move, to the outcome's status. False if someone else finished it first."""
+    def finish(self, submission_id: uuid.UUID, outcome: RunOutcome,
+               verdict: Verdict | None = None) -> bool:
+        """The finish move, to the outcome's status, with the judge's verdict if output was
+        expected. False if someone else finished it first."""
 
     def release(self, submission_id: uuid.UUID, error: str, attempt: int) -> None:
         """The release move: the lease of claim number ``attempt`` ends now, with ``error``

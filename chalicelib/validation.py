@@ -1,4 +1,5 @@
-"""Validating a new submission: the request body in, a program and its language out.
+"""Validating a new submission: the request body in, a program, its language, its input, the
+output expected and the limits it lowers out.
 
 Every rule gives the caller a ``ClientError`` that says what to change.
 """
@@ -9,40 +10,128 @@ import json
 import uuid
 from typing import Any
 
-from chalicelib.constants import BODY_SIZE_FACTOR, BODY_SIZE_SLACK
-from chalicelib.domain import NewSubmission
-from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
+from chalicelib.config import Config
+from chalicelib.constants import (
+    BODY_SIZE_FACTOR,
+    BODY_SIZE_SLACK,
+    MAX_ARG_BYTES,
+    MAX_ARGS,
+    MIN_MEMORY_MB,
+)
+from chalicelib.domain import LIMIT_NAMES, NewSubmission
+from chalicelib.errors import BadRequest, ClientError, NotFound, PayloadTooLarge
 
 # Accepted spellings (compared case-insensitively) -> the name stored and shown.
 LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript"}
 SUPPORTED = sorted(set(LANGUAGES.values()))
 
 
-def parse_new_submission(body: bytes | None, max_code_bytes: int) -> NewSubmission:
-    """Validate a ``POST /submission`` body: ``{"code": str, "language"?: str}``.
+def parse_new_submission(body: bytes | None, config: Config) -> NewSubmission:
+    """Validate a ``POST /submission`` body: ``{"code": str, "language"?: str, "stdin"?: str,
+    "args"?: [str], "expected_output"?: str, "limits"?: {...}}``.
 
     Raises:
-        PayloadTooLarge: the code (or the body) is over the cap.
+        PayloadTooLarge: the code, the input or the body is over its cap.
         BadRequest: anything else wrong with the body.
     """
-    if body and len(body) > BODY_SIZE_FACTOR * max_code_bytes + BODY_SIZE_SLACK:
+    cap = BODY_SIZE_FACTOR * (config.max_code_bytes + 2 * config.max_stdin_bytes +
+                              MAX_ARGS * MAX_ARG_BYTES) + BODY_SIZE_SLACK
+    if body and len(body) > cap:
         raise PayloadTooLarge(f"request body is {len(body)} bytes; code may be at most "
-                              f"{max_code_bytes} bytes")
+                              f"{config.max_code_bytes} bytes and stdin "
+                              f"{config.max_stdin_bytes}")
     payload = _json_object(body)
     code = payload.get("code")
     if code is None:
         raise BadRequest("'code' is required: the JavaScript program to run, as a string")
-    if not isinstance(code, str):
-        raise BadRequest(f"'code' must be a string, not {_json_type(code)}")
+    _text_field("code", code, config.max_code_bytes)
+    for unsupported in ("tests", "callback_url"):
+        if unsupported in payload:
+            raise BadRequest(f"'{unsupported}' is not supported yet by this server")
+    expected = payload.get("expected_output")
+    if expected is not None:
+        _text_field("expected_output", expected, config.max_stdin_bytes)
+    stdin = payload.get("stdin", "")
+    if stdin is None:
+        stdin = ""
+    _text_field("stdin", stdin, config.max_stdin_bytes)
+    return NewSubmission(
+        code=code, language=_language(payload.get("language", "JavaScript")), stdin=stdin,
+        args=_args(payload.get("args")), expected_output=expected,
+        limits=_limits(payload.get("limits"), config))
+
+
+def _text_field(name: str, value: Any, max_bytes: int,
+                too_large: type[ClientError] = PayloadTooLarge) -> None:
+    """A string that PostgreSQL can store and the program can read, within ``max_bytes``."""
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string, not {_json_type(value)}")
     try:
-        size = len(code.encode("utf-8"))
+        size = len(value.encode("utf-8"))
     except UnicodeEncodeError as exc:
-        raise BadRequest("'code' is not valid Unicode (it contains a lone surrogate)") from exc
-    if size > max_code_bytes:
-        raise PayloadTooLarge(f"'code' is {size} bytes; the limit is {max_code_bytes} bytes")
-    if "\x00" in code:
-        raise BadRequest("'code' must not contain NUL characters")
-    return NewSubmission(code=code, language=_language(payload.get("language", "JavaScript")))
+        raise BadRequest(f"'{name}' is not valid Unicode (it contains a lone surrogate)") from exc
+    if size > max_bytes:
+        raise too_large(f"'{name}' is {size} bytes; the limit is {max_bytes} bytes")
+    if "\x00" in value:
+        raise BadRequest(f"'{name}' must not contain NUL characters")
+
+
+def _args(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadRequest(f"'args' must be a list of strings, not {_json_type(value)}")
+    if len(value) > MAX_ARGS:
+        raise BadRequest(f"'args' has {len(value)} items; at most {MAX_ARGS} are accepted")
+    for index, arg in enumerate(value):
+        _text_field(f"args[{index}]", arg, MAX_ARG_BYTES, BadRequest)
+    return tuple(value)
+
+
+def limit_maximums(config: Config) -> dict[str, int]:
+    """The most a request may ask of each limit: the server's own."""
+    return {"time_ms": config.time_limit_ms,
+            "cpu_time_ms": config.cpu_time_limit_ms or config.time_limit_ms,
+            "memory_mb": config.memory_limit_mb, "output_bytes": config.output_limit_bytes}
+
+
+def _limits(value: Any, config: Config) -> tuple[tuple[str, int], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise BadRequest(f"'limits' must be an object, not {_json_type(value)}")
+    maximums = limit_maximums(config)
+    asked = []
+    for name, limit in value.items():
+        if name not in LIMIT_NAMES:
+            raise BadRequest(f"unknown limit {name!r}; limits are {', '.join(LIMIT_NAMES)}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise BadRequest(f"limits.{name} must be a positive integer, not {limit!r}")
+        if limit > maximums[name]:
+            raise BadRequest(f"limits.{name} is {limit}; this server's maximum is "
+                             f"{maximums[name]} (a request may lower a limit, never raise it)")
+        if name == "memory_mb" and limit < MIN_MEMORY_MB:
+            raise BadRequest(f"limits.memory_mb is {limit}; the minimum is {MIN_MEMORY_MB} "
+                             "(Node needs that much to start)")
+        asked.append((name, limit))
+    return tuple(asked)
+
+
+def parse_wait(text: str | None, max_s: int) -> float:
+    """Seconds from ``?wait=``: absent means 0 (answer at once).
+
+    Raises:
+        BadRequest: not a number, negative, or over ``max_s``.
+    """
+    if text is None or text == "":
+        return 0.0
+    try:
+        seconds = float(text)
+    except ValueError as exc:
+        raise BadRequest(f"wait={text!r} must be a number of seconds, 0 to {max_s}") from exc
+    if not 0 <= seconds <= max_s:  # also NaN
+        raise BadRequest(f"wait={text} is out of range: 0 to {max_s} seconds")
+    return seconds
 
 
 def parse_submission_id(text: str) -> uuid.UUID:

@@ -25,7 +25,8 @@ log = get_logger("sandbox")
 
 
 class WarmPool:
-    """Up to ``size`` started processes for one set of limits."""
+    """Up to ``size`` started processes for one memory limit (the one limit fixed when a process
+    starts; the others come with each program)."""
 
     def __init__(self, start: Callable[[Limits], StartedProcess], limits: Limits, size: int) -> None:
         self.start = start
@@ -38,8 +39,8 @@ class WarmPool:
         self._thread.start()
 
     def take(self, limits: Limits) -> StartedProcess | None:
-        """A ready process for exactly these limits, or None (then the caller starts one)."""
-        if limits != self.limits:
+        """A ready process for this memory limit, or None (then the caller starts one)."""
+        if limits.memory_mb != self.limits.memory_mb:
             return None
         dead = []
         try:

@@ -3,13 +3,16 @@
 // started for this program alone, and reports how it ended.
 //
 // Protocol with the Python driver (chalicelib/sandbox.py):
-//   argv    --result-fd=N --output-limit=BYTES --memory-limit-mb=MB
-//   stdin   the program's source, UTF-8
-//   fd 1    what the program prints (console.*), capped at BYTES
-//   fd N    one JSON line: {"reason": "completed"|"error"|"output_limit", "result"?, "error"?,
-//           "memory_exhausted"?}
-// The program can write only through its console, which goes to fd 1, so nothing it prints can
-// reach fd N and forge a result.
+//   argv    --result-fd=N --stderr-fd=E --memory-limit-mb=MB
+//   stdin   one JSON object, UTF-8: {"code", "stdin", "args", "output_limit"}
+//   fd 1    the program's stdout (console.log/info/debug, process.stdout.write), capped
+//   fd E    the program's stderr (console.error/warn/trace, process.stderr.write), capped
+//   fd N    JSON lines: {"started": true, "cpu_us"} when the program begins (the CPU time spent
+//           before it is the harness's, not the program's), then one of
+//           {"reason": "completed"|"error"|"output_limit", "result"?, "error"?,
+//            "memory_exhausted"?, "exit_code"?, "stream"?}
+// Node's own stderr (fd 2) is left to V8 and Node. The program can write only through the
+// functions that go to fd 1 and fd E, so nothing it prints can reach fd N and forge a result.
 //
 // Time and memory are enforced from outside (wall-clock kill of the process group, rlimits,
 // V8 heap size): no in-process timeout can be trusted to fire.
@@ -30,17 +33,18 @@ const { internalBinding } = require('internal/test/binding');
 
 const USER_FILENAME = 'main.js';
 // The parts of the code that runs in the program's realm, in the order they build on each other.
-const CONTEXT_PARTS = ['primordials', 'layout', 'inspect', 'errors', 'console', 'timers', 'globals'];
+const CONTEXT_PARTS = ['primordials', 'layout', 'inspect', 'errors', 'console', 'timers', 'process',
+  'globals'];
 const { getProxyDetails, getPromiseDetails } = internalBinding('util');
 const { setPrepareStackTraceCallback } = internalBinding('errors');
 const { setImportModuleDynamicallyCallback } = internalBinding('module_wrap');
 
 function parseArgs(argv) {
-  const options = { resultFd: 3, outputLimit: 1 << 20, memoryLimitMb: 256 };
+  const options = { resultFd: 3, stderrFd: 4, outputLimit: 1 << 20, memoryLimitMb: 256 };
   for (const arg of argv) {
     const [key, value] = arg.split('=');
     if (key === '--result-fd') options.resultFd = Number(value);
-    else if (key === '--output-limit') options.outputLimit = Number(value);
+    else if (key === '--stderr-fd') options.stderrFd = Number(value);
     else if (key === '--memory-limit-mb') options.memoryLimitMb = Number(value);
   }
   return options;
@@ -48,14 +52,19 @@ function parseArgs(argv) {
 
 const options = parseArgs(process.argv.slice(2));
 let reported = false;
-let outputBytes = 0;
+// Bytes written so far to the program's stdout (1) and stderr (2), each capped at the limit.
+const written = { 1: 0, 2: 0 };
 
-// Write the one result line and end the process at once: nothing the program scheduled may run
-// after its outcome is decided.
+// Write the one result line and stop at once: nothing the program scheduled may run after its
+// outcome is decided. The process then waits to be killed, so that the driver can read its peak
+// memory from the kernel (/proc/<pid>/status, gone once a process exits); it exits by itself
+// only if no driver does so in time.
+const HOLD_MS = 10000;
 function report(outcome) {
   if (reported) return;
   reported = true;
   fs.writeSync(options.resultFd, JSON.stringify(outcome) + '\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HOLD_MS);
   process.exit(0);
 }
 
@@ -102,21 +111,37 @@ function guarded(fn) {
   };
 }
 
-// Print one line. A string of n characters has at least n UTF-8 bytes, so only the part that can
-// fit is ever copied: a 100 MB string costs the harness no more than the output cap.
-function write(text) {
+// Print to the program's stdout (stream 1) or stderr (2): a console line (a newline added) or,
+// `raw`, exactly the text (process.stdout.write). A string of n characters has at least n UTF-8
+// bytes, so only the part that can fit is ever copied: a 100 MB string costs the harness no more
+// than the output cap.
+function write(text, stream, raw) {
   if (typeof text !== 'string') return;
-  const room = options.outputLimit - outputBytes;
-  const line = text.length < room ? text + '\n' : text.slice(0, room) + '\n';
+  const which = stream === 2 ? 2 : 1;
+  const fd = which === 2 ? options.stderrFd : 1;
+  const end = raw === true ? '' : '\n';
+  const room = options.outputLimit - written[which];
+  const line = text.length < room ? text + end : text.slice(0, room) + end;
   const bytes = Buffer.from(line, 'utf8');
   if (bytes.length > room) {
-    if (room > 0) fs.writeSync(1, bytes, 0, room);
-    outputBytes = options.outputLimit;
-    report({ reason: 'output_limit' });
+    if (room > 0) fs.writeSync(fd, bytes, 0, room);
+    written[which] = options.outputLimit;
+    report({ reason: 'output_limit', stream: which });
     return;
   }
-  fs.writeSync(1, bytes);
-  outputBytes += bytes.length;
+  if (bytes.length > 0) fs.writeSync(fd, bytes);
+  written[which] += bytes.length;
+}
+
+// process.exit(code) from the program: its outcome is decided now (the code is a number the
+// context has already checked). `completion` is the result shown, once the script has run.
+let completion = null;
+function exit(code) {
+  report({ reason: 'completed', result: completion, exit_code: exitStatus(code) });
+}
+
+function exitStatus(code) {
+  return typeof code === 'number' && Number.isInteger(code) ? ((code % 256) + 256) % 256 : 0;
 }
 
 // Timers: the context keeps the callbacks; the host only learns an id, a delay and a kind.
@@ -236,7 +261,8 @@ function main() {
       .runInContext(context);
     if (shared === null) {
       shared = install(guarded(write), guarded(schedule), guarded(cancel), guarded(control),
-        guarded(microtask), guarded(hostFail), typeTag, proxyDetails, promiseDetails, heapRoom);
+        guarded(microtask), guarded(hostFail), typeTag, proxyDetails, promiseDetails, heapRoom,
+        guarded(exit), process.version);
     } else {
       install(shared);
     }
@@ -245,10 +271,10 @@ function main() {
   const sandbox = { formatResult: shared.formatResult, describeError: shared.describeError,
     isRangeError: shared.isRangeError, setSource: shared.setSource, fire: shared.fire,
     prepareStackTrace: shared.prepareStackTrace, importModule: shared.importModule,
-    ready: shared.ready };
+    ready: shared.ready, setInput: shared.setInput, beforeEnd: shared.beforeEnd };
   shared = null;
-  const { formatResult, describeError, isRangeError, setSource, prepareStackTrace, importModule } =
-    sandbox;
+  const { formatResult, describeError, isRangeError, setSource, prepareStackTrace, importModule,
+    setInput, beforeEnd } = sandbox;
   fire = sandbox.fire;
   setPrepareStackTraceCallback(prepareStackTrace);
   setImportModuleDynamicallyCallback(importModule);
@@ -257,7 +283,13 @@ function main() {
   process.on('uncaughtException', () => report({ reason: 'error', error: 'Uncaught exception' }));
   process.on('unhandledRejection', (reason) => hostFail(describeError(reason), isRangeError(reason)));
 
-  const code = fs.readFileSync(0, 'utf8');
+  const job = JSON.parse(fs.readFileSync(0, 'utf8'));
+  const code = typeof job.code === 'string' ? job.code : '';
+  if (Number.isInteger(job.output_limit) && job.output_limit > 0) options.outputLimit = job.output_limit;
+  const args = Array.isArray(job.args) ? job.args.filter((a) => typeof a === 'string') : [];
+  setInput(typeof job.stdin === 'string' ? job.stdin : '', JSON.stringify(args));
+  const usage = process.cpuUsage();
+  fs.writeSync(options.resultFd, JSON.stringify({ started: true, cpu_us: usage.user + usage.system }) + '\n');
   setSource(code);
 
   let script;
@@ -278,8 +310,13 @@ function main() {
   }
   // The completion value is fixed now, as a REPL would show it; the program may still have
   // timers and promises to settle, and it is done when Node's event loop has nothing left.
-  const result = capped(formatResult(value));
-  process.once('beforeExit', () => report({ reason: 'completed', result }));
+  completion = capped(formatResult(value));
+  // Node's 'exit' event, then the exit code the program set (process.exitCode), both asked of the
+  // context, which answers with a number (and prints what its listeners print).
+  process.once('beforeExit', () => {
+    const status = beforeEnd();
+    report({ reason: 'completed', result: completion, exit_code: exitStatus(status) });
+  });
 }
 
 main();

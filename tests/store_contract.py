@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from chalicelib.domain import Reason, RunOutcome, Status
+from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status
 from chalicelib.states import InvalidTransition, SweepRules
 from chalicelib.store import SubmissionStore
 
@@ -71,7 +71,7 @@ class StoreContract:
 
     # ---- create, get, record_enqueued --------------------------------------------------------
     def test_create_then_get(self, store: SubmissionStore) -> None:
-        created = store.create("2 + 2", "JavaScript")
+        created = store.create(NewSubmission("2 + 2", "JavaScript"))
         fetched = store.get(created.submission_id)
         assert fetched == created
         assert (fetched.status, fetched.attempts, fetched.job_id, fetched.code) == (
@@ -82,21 +82,21 @@ class StoreContract:
         assert store.get(uuid.uuid4()) is None
 
     def test_record_enqueued_keeps_the_message_id(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.record_enqueued(sid, "msg-1")
         row = store.get(sid)
         assert row.job_id == "msg-1" and row.queued_at is not None
 
     # ---- claim, release, finish ---------------------------------------------------------------
     def test_claim_moves_pending_to_running_once(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         claimed = store.claim(sid, lease_s=30)
         assert claimed.status is Status.RUNNING and claimed.attempts == 1
         assert claimed.lease_until > claimed.started_at
         assert store.claim(sid, lease_s=30) is None  # held by a live lease
 
     def test_claim_after_the_lease_expires_is_a_new_attempt(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=30)
         self.later(harness, sid, 31)
         again = store.claim(sid, lease_s=30)
@@ -106,14 +106,14 @@ class StoreContract:
         assert store.claim(uuid.uuid4(), lease_s=30) is None
 
     def test_release_lets_the_retry_claim_at_once(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=300)
         store.release(sid, "database hiccup", attempt=1)
         again = store.claim(sid, lease_s=300)
         assert again is not None and again.attempts == 2 and again.last_error == "database hiccup"
 
     def test_a_late_worker_cannot_free_a_lease_taken_since(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=30)           # attempt 1
         self.later(harness, sid, 31)           # its lease runs out
         second = store.claim(sid, lease_s=300)  # attempt 2 takes over
@@ -122,7 +122,7 @@ class StoreContract:
         assert store.claim(sid, lease_s=300) is None  # attempt 2 still holds it
 
     def test_finish_writes_the_result_exactly_once(self, store: SubmissionStore) -> None:
-        sid = store.create("2 + 2", "JavaScript").submission_id
+        sid = store.create(NewSubmission("2 + 2", "JavaScript")).submission_id
         store.claim(sid, lease_s=30)
         assert store.finish(sid, completed("4")) is True
         first = store.get(sid)
@@ -133,13 +133,13 @@ class StoreContract:
         assert first.finished_at is not None and first.reason == "completed"
 
     def test_finish_needs_a_claim(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         assert store.finish(sid, completed()) is False
         assert store.get(sid).status is Status.PENDING
 
     def test_finish_refuses_an_outcome_that_is_not_terminal(self, store: SubmissionStore,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=30)
         monkeypatch.setattr(RunOutcome, "status", property(lambda self: Status.PENDING))
         with pytest.raises(InvalidTransition, match="finish cannot end in Pending"):
@@ -150,7 +150,7 @@ class StoreContract:
         completed(), RunOutcome(Reason.ERROR, error="x"), RunOutcome(Reason.TIME_LIMIT, error="t")])
     def test_terminal_submissions_never_change(self, harness, store,
                                                terminal_outcome: RunOutcome) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=30)
         store.finish(sid, terminal_outcome)
         self.later(harness, sid, 3600)
@@ -165,7 +165,7 @@ class StoreContract:
 
     # ---- abandon ------------------------------------------------------------------------------
     def test_abandon_fails_it_with_the_last_error(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=300)
         store.release(sid, "runtime missing", attempt=1)
         assert store.abandon(sid, "Gave up after 5 attempts") is True
@@ -174,19 +174,19 @@ class StoreContract:
         assert row.error == "Gave up after 5 attempts: runtime missing"
 
     def test_abandon_of_one_that_never_ran_says_only_why(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         assert store.abandon(sid, "Gave up after 6 hours") is True
         row = store.get(sid)
         assert (row.status, row.error, row.attempts) == (Status.FAILED, "Gave up after 6 hours", 0)
 
     def test_abandon_leaves_a_submission_a_worker_holds(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.claim(sid, lease_s=300)
         assert store.abandon(sid, "gave up") is False
         assert store.get(sid).status is Status.RUNNING
 
     def test_concurrent_claims_have_one_winner(self, store: SubmissionStore) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         wins = in_parallel(8, lambda: store.claim(sid, lease_s=30))
         assert sum(win is not None for win in wins) == 1
         assert store.get(sid).attempts == 1
@@ -196,32 +196,32 @@ class StoreContract:
         return {s.submission_id for s in store.lost_messages(sweep_rules or rules(), 1000)}
 
     def test_a_submission_never_sent_is_lost_once_its_api_call_is_surely_over(self, harness, store):
-        fresh = store.create("1", "JavaScript").submission_id
-        old = store.create("1", "JavaScript").submission_id
+        fresh = store.create(NewSubmission("1", "JavaScript")).submission_id
+        old = store.create(NewSubmission("1", "JavaScript")).submission_id
         harness.backdate(old, created_at=60)
         assert old in self.lost(store) and fresh not in self.lost(store)
 
     def test_a_message_waiting_in_a_backlog_is_not_lost(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.record_enqueued(sid, "m-1")
         harness.backdate(sid, created_at=STALE_S * 5, queued_at=STALE_S * 5)
         assert sid not in self.lost(store)
 
     def test_the_backstop_takes_what_a_purged_queue_lost(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.record_enqueued(sid, "m-1")
         harness.backdate(sid, created_at=STALE_S * 13, queued_at=STALE_S * 12 + 1)
         assert sid in self.lost(store)
 
     def test_a_message_sent_before_the_queue_was_recreated_is_lost(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.record_enqueued(sid, "m-1")
         harness.backdate(sid, created_at=600, queued_at=600)
         assert sid in self.lost(store, rules(queue_created=datetime.now(UTC) - timedelta(minutes=1)))
         assert sid not in self.lost(store)  # the queue is older than the message
 
     def test_a_dead_workers_submission_is_lost_once_its_lease_is_stale(self, harness, store):
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         store.record_enqueued(sid, "m-1")
         store.claim(sid, lease_s=5)
         assert sid not in self.lost(store)  # its lease is live
@@ -229,7 +229,7 @@ class StoreContract:
         assert sid in self.lost(store)
 
     def test_lost_messages_come_least_recently_changed_first(self, harness, store) -> None:
-        sids = [store.create("1", "JavaScript").submission_id for _ in range(3)]
+        sids = [store.create(NewSubmission("1", "JavaScript")).submission_id for _ in range(3)]
         for age, sid in zip((300, 200, 100), sids, strict=True):
             harness.backdate(sid, created_at=age, updated_at=age)
         found = [s.submission_id for s in store.lost_messages(rules(), 1000) if s.submission_id in sids]
@@ -237,8 +237,8 @@ class StoreContract:
         assert len(store.lost_messages(rules(), 2)) == 2
 
     def test_mark_requeued_takes_each_lost_one_once(self, harness, store) -> None:
-        lost = store.create("1", "JavaScript").submission_id
-        fresh = store.create("1", "JavaScript").submission_id
+        lost = store.create(NewSubmission("1", "JavaScript")).submission_id
+        fresh = store.create(NewSubmission("1", "JavaScript")).submission_id
         harness.backdate(lost, created_at=60)
         assert store.mark_requeued([lost, fresh], rules()) == [lost]
         row = store.get(lost)
@@ -248,7 +248,7 @@ class StoreContract:
         assert store.get(lost).job_id == "m-2"
 
     def test_concurrent_marks_give_each_submission_to_one_sweeper(self, harness, store) -> None:
-        sids = [store.create("1", "JavaScript").submission_id for _ in range(20)]
+        sids = [store.create(NewSubmission("1", "JavaScript")).submission_id for _ in range(20)]
         for sid in sids:
             harness.backdate(sid, created_at=60)
         marked = in_parallel(4, lambda: store.mark_requeued(sids, rules()))
@@ -256,14 +256,14 @@ class StoreContract:
         assert sorted(taken) == sorted(sids)  # each exactly once across the four
 
     def test_a_mark_whose_send_failed_is_forgotten(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         harness.backdate(sid, created_at=60)
         store.mark_requeued([sid], rules())
         store.forget_requeued([sid])
         assert store.get(sid).queued_at is None and sid in self.lost(store)
 
     def test_forgetting_leaves_a_message_that_was_sent(self, harness, store) -> None:
-        sid = store.create("1", "JavaScript").submission_id
+        sid = store.create(NewSubmission("1", "JavaScript")).submission_id
         harness.backdate(sid, created_at=60)
         store.mark_requeued([sid], rules())
         store.record_enqueued(sid, "m-3")

@@ -1,5 +1,6 @@
 // The program's console, written in its realm, with Node's printf-like formats: everything it
-// prints crosses to the host as one string per line. See primordials.js for the rules.
+// prints crosses to the host as one string per line, to stdout (log, info, debug, dir, table,
+// ...) or stderr (error, warn, trace), as Node's console does. See primordials.js for the rules.
 (function console(shared) {
   'use strict';
   const { ArrayJoin, ArrayPush, DateNow, ErrorCtor, ErrorPrototype, JSONStringify, MAX_TEXT, indentLines,
@@ -86,26 +87,29 @@
   const counts = record();
   const timersStart = record();
   let groupIndent = '';
-  function print(line) {
+  const STDOUT = 1;
+  const STDERR = 2;
+  function print(line, stream) {
     const out = groupIndent ? groupIndent + indentLines(line, groupIndent) : line;
-    callHost(hostWrite, out); // the host adds the newline, without copying a huge string to do it
+    // the host adds the newline, without copying a huge string to do it
+    callHost(hostWrite, out, stream === STDERR ? STDERR : STDOUT, false);
   }
   const label = (value) => (value === undefined ? 'default' : text(value));
   const console = {
     log(...args) { print(formatArgs(args)); },
     info(...args) { print(formatArgs(args)); },
     debug(...args) { print(formatArgs(args)); },
-    warn(...args) { print(formatArgs(args)); },
-    error(...args) { print(formatArgs(args)); },
+    warn(...args) { print(formatArgs(args), STDERR); },
+    error(...args) { print(formatArgs(args), STDERR); },
     trace(...args) {
       const stack = errorText(new ErrorCtor('x'));
       const frames = StringIndexOf(stack, '\n');
       print('Trace' + (args.length ? ': ' + formatArgs(args) : '') +
-        (frames === -1 ? '' : StringSlice(stack, frames)));
+        (frames === -1 ? '' : StringSlice(stack, frames)), STDERR);
     },
     dir(value) { print(inspect(value)); },
     assert(ok, ...args) {
-      if (!ok) print('Assertion failed' + (args.length ? ': ' + formatArgs(args) : ''));
+      if (!ok) print('Assertion failed' + (args.length ? ': ' + formatArgs(args) : ''), STDERR);
     },
     count(name) {
       const key = label(name);
@@ -133,4 +137,5 @@
   };
 
   shared.console = console;
+  shared.formatArgs = formatArgs;
 })

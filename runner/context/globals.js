@@ -1,11 +1,13 @@
-// The program's global object: console, timers, queueMicrotask, global, __proto__ restored,
-// and how the completion value is shown. See primordials.js for the rules every part keeps.
+// The program's global object: console, timers, queueMicrotask, global, process, require,
+// module, __proto__ restored, and how the completion value is shown. See primordials.js for the
+// rules every part keeps.
 (function globals(shared) {
   'use strict';
   const { MAX_TEXT, ObjectCtor, ObjectPrototype, ReflectDefineProperty,
     ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, ReflectIsExtensible, ReflectOwnKeys,
     ReflectSetPrototypeOf, SymbolToStringTag, TypeErrorCtor, addMicrotask, addTimer, bounded,
-    console, contextGlobal, describeError, inspect, isObject, removeTimer } = shared;
+    console, contextGlobal, describeError, inspect, isObject, module, process, removeTimer,
+    require } = shared;
 
   const globals = {
     console,
@@ -17,6 +19,13 @@
     clearImmediate(timer) { removeTimer(timer); },
     queueMicrotask(callback) { addMicrotask(callback); },
     global: contextGlobal,
+    // What a CommonJS script sees (runner/context/process.js): Node's names, this realm's values.
+    process,
+    require,
+    module,
+    exports: module.exports,
+    __filename: '/main.js',
+    __dirname: '/',
   };
   // Node answers these two from host code (its fetch-based streaming compiler). Wasm compilation
   // is disabled in this context anyway; remove the door rather than rely on V8 refusing first.

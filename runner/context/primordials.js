@@ -23,7 +23,7 @@
 // expression that uses nothing but the ECMAScript built-ins, and shares what it makes through
 // `shared`, an object without prototype that never leaves the trusted code.
 (function primordials(hostWrite, hostSchedule, hostCancel, hostControl, hostMicrotask, hostFail,
-  hostTypeTag, hostProxyDetails, hostPromiseDetails, hostHeapRoom) {
+  hostTypeTag, hostProxyDetails, hostPromiseDetails, hostHeapRoom, hostExit, nodeVersion) {
   'use strict';
   // ---- primordials: captured now, used through ReflectApply ---------------------------------
   const contextGlobal = globalThis;
@@ -65,6 +65,7 @@
   const MathRound = Math.round;
   const MathFloor = Math.floor;
   const JSONStringify = JSON.stringify;
+  const JSONParse = JSON.parse;
   const ObjectCtor = Object;
   const ReflectIsExtensible = Reflect.isExtensible;
   const DateNow = Date.now;
@@ -76,6 +77,10 @@
   const TypeErrorCtor = TypeError;
   const PromiseCtor = Promise;
   const PromiseReject = Promise.reject;
+  const PromiseResolve = Promise.resolve;
+  const ObjectKeys = Object.keys;
+  const BigIntCtor = BigInt;
+  const SymbolAsyncIterator = Symbol.asyncIterator;
   const FunctionToString = uncurry(Function.prototype.toString);
   const SymbolToString = uncurry(Symbol.prototype.toString);
   const DateGetTime = uncurry(Date.prototype.getTime);
@@ -236,6 +241,8 @@
 
   const shared = record();
   shared.hostWrite = hostWrite;
+  shared.hostExit = hostExit;
+  shared.nodeVersion = typeof nodeVersion === 'string' ? nodeVersion : '';
   shared.hostSchedule = hostSchedule;
   shared.hostCancel = hostCancel;
   shared.hostControl = hostControl;
@@ -277,6 +284,7 @@
   shared.MathRound = MathRound;
   shared.MathSqrt = MathSqrt;
   shared.MathTrunc = MathTrunc;
+  shared.JSONParse = JSONParse;
   shared.NumberCtor = NumberCtor;
   shared.NumberIsNaN = NumberIsNaN;
   shared.NumberParseFloat = NumberParseFloat;
@@ -288,6 +296,10 @@
   shared.ObjectPrototype = ObjectPrototype;
   shared.PromiseCtor = PromiseCtor;
   shared.PromiseReject = PromiseReject;
+  shared.PromiseResolve = PromiseResolve;
+  shared.ObjectKeys = ObjectKeys;
+  shared.BigIntCtor = BigIntCtor;
+  shared.SymbolAsyncIterator = SymbolAsyncIterator;
   shared.REGEXP_FLAGS = REGEXP_FLAGS;
   shared.RangeErrorPrototype = RangeErrorPrototype;
   shared.ReflectApply = ReflectApply;

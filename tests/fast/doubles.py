@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.domain import Limits, Reason, RunOutcome
+from chalicelib.domain import NO_INPUT, Limits, ProgramInput, Reason, RunOutcome
 from chalicelib.errors import QueueUnavailable, SandboxUnavailable
 from chalicelib.queue import QueueRecord, message_body
 
@@ -81,11 +81,13 @@ class ScriptedSandbox:
     outcomes: dict[str, RunOutcome] = field(default_factory=dict)
     broken: bool = False
     ran: list[str] = field(default_factory=list)
+    given: list[tuple[ProgramInput, Limits]] = field(default_factory=list)
 
-    def run(self, code: str, limits: Limits) -> RunOutcome:
+    def run(self, code: str, limits: Limits, given: ProgramInput = NO_INPUT) -> RunOutcome:
         if self.broken:
             raise SandboxUnavailable("the Node runtime is missing")
         self.ran.append(code)
+        self.given.append((given, limits))
         return self.outcomes.get(code, RunOutcome(Reason.COMPLETED, result=code, duration_ms=3))
 
     def keep_warm(self, limits: Limits, size: int) -> None:

@@ -138,18 +138,21 @@ def test_the_guards_render_as_the_sql_the_store_runs() -> None:
 
 
 # ---- validation -------------------------------------------------------------------------------
+SMALL = load_config({"MAX_CODE_BYTES": "100", "MAX_STDIN_BYTES": "100"})
+
+
 def body(**fields: object) -> bytes:
     return json.dumps(fields).encode()
 
 
 @pytest.mark.parametrize("language", ["JavaScript", "javascript", "JAVASCRIPT", "js", "JS"])
 def test_language_spellings_are_accepted(language: str) -> None:
-    parsed = parse_new_submission(body(code="1", language=language), 100)
+    parsed = parse_new_submission(body(code="1", language=language), SMALL)
     assert parsed.language == "JavaScript" and parsed.code == "1"
 
 
 def test_language_defaults_to_javascript() -> None:
-    assert parse_new_submission(body(code="1"), 100).language == "JavaScript"
+    assert parse_new_submission(body(code="1"), SMALL).language == "JavaScript"
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -162,23 +165,72 @@ def test_language_defaults_to_javascript() -> None:
 ])
 def test_bad_bodies_are_explained(raw: bytes | None, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
-        parse_new_submission(raw, 100)
+        parse_new_submission(raw, SMALL)
 
 
 def test_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
     with pytest.raises(BadRequest, match="nested too deeply"):
-        parse_new_submission(b'{"code": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 1 << 20)
+        parse_new_submission(b'{"code": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", load_config({}))
 
 
 def test_code_over_the_cap_is_too_large() -> None:
-    parse_new_submission(body(code="é" * 50), 100)  # exactly 100 bytes: fine
+    parse_new_submission(body(code="é" * 50), SMALL)  # exactly 100 bytes: fine
     with pytest.raises(PayloadTooLarge, match="101 bytes; the limit is 100"):
-        parse_new_submission(body(code="é" * 50 + "x"), 100)
+        parse_new_submission(body(code="é" * 50 + "x"), SMALL)
 
 
 def test_enormous_bodies_are_refused_before_parsing() -> None:
     with pytest.raises(PayloadTooLarge):
-        parse_new_submission(b"{" + b" " * 10_000_000 + b"}", 100)
+        parse_new_submission(b"{" + b" " * 10_000_000 + b"}", SMALL)
+
+
+def test_stdin_args_expected_output_and_limits_are_taken() -> None:
+    parsed = parse_new_submission(body(code="1", stdin="3 4\n", args=["a", "b c"],
+                                       expected_output="7\n", limits={"time_ms": 500, "memory_mb": 64}),
+                                  load_config({}))
+    assert (parsed.stdin, parsed.args, parsed.expected_output) == ("3 4\n", ("a", "b c"), "7\n")
+    assert dict(parsed.limits) == {"time_ms": 500, "memory_mb": 64}
+    plain = parse_new_submission(body(code="1", stdin=None), load_config({}))
+    assert (plain.stdin, plain.args, plain.expected_output, plain.limits) == ("", (), None, ())
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"stdin": 5}, "'stdin' must be a string"),
+    ({"stdin": "a\x00"}, "'stdin' must not contain NUL"),
+    ({"expected_output": ["4"]}, "'expected_output' must be a string"),
+    ({"args": "a b"}, "'args' must be a list of strings"),
+    ({"args": [1]}, r"'args\[0\]' must be a string"),
+    ({"args": ["x"] * 65}, "at most 64"),
+    ({"args": ["x" * 4097]}, r"'args\[0\]' is 4097 bytes; the limit is 4096"),
+    ({"limits": 5}, "'limits' must be an object"),
+    ({"limits": {"heap": 1}}, "unknown limit 'heap'; limits are time_ms, cpu_time_ms, memory_mb"),
+    ({"limits": {"time_ms": 0}}, "limits.time_ms must be a positive integer"),
+    ({"limits": {"time_ms": True}}, "limits.time_ms must be a positive integer"),
+    ({"limits": {"time_ms": 1.5}}, "limits.time_ms must be a positive integer"),
+    ({"limits": {"time_ms": 2001}}, "limits.time_ms is 2001; this server's maximum is 2000"),
+    ({"limits": {"cpu_time_ms": 2001}}, "limits.cpu_time_ms is 2001; this server's maximum is 2000"),
+    ({"limits": {"memory_mb": 257}}, "limits.memory_mb is 257; this server's maximum is 256"),
+    ({"limits": {"memory_mb": 8}}, "the minimum is 32"),
+    ({"limits": {"output_bytes": 2 << 20}}, "limits.output_bytes is 2097152; this server's maximum"),
+])
+def test_bad_judge_fields_are_explained(fields: dict, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        parse_new_submission(body(code="1", **fields), load_config({}))
+
+
+def test_stdin_and_expected_output_over_the_cap_are_too_large() -> None:
+    parse_new_submission(body(code="1", stdin="x" * 100, expected_output="y" * 100), SMALL)
+    for name in ("stdin", "expected_output"):
+        with pytest.raises(PayloadTooLarge, match=f"'{name}' is 101 bytes; the limit is 100"):
+            parse_new_submission(body(code="1", **{name: "x" * 101}), SMALL)
+
+
+def test_the_cpu_limit_may_go_up_to_the_servers_own() -> None:
+    config = load_config({"CPU_TIME_LIMIT_MS": "5000", "TIME_LIMIT_MS": "8000"})
+    assert dict(parse_new_submission(body(code="1", limits={"cpu_time_ms": 5000}), config).limits) \
+        == {"cpu_time_ms": 5000}
+    with pytest.raises(BadRequest, match="maximum is 5000"):
+        parse_new_submission(body(code="1", limits={"cpu_time_ms": 5001}), config)
 
 
 def test_submission_ids_must_be_uuids() -> None:

@@ -60,6 +60,94 @@ def test_a_delivery_runs_the_program_and_stores_the_result(world: World) -> None
     assert world.sandbox.ran == ["2 + 2"]
 
 
+def test_the_run_gets_its_input_and_the_limits_it_lowered(world: World) -> None:
+    sid = world.evaluator.submit(json.dumps({
+        "code": "x", "stdin": "1 2\n", "args": ["-v"],
+        "limits": {"time_ms": 500, "memory_mb": 64, "cpu_time_ms": 300}}).encode()).submission_id
+    deliver(world, sid)
+    ((given, limits),) = world.sandbox.given
+    assert (given.stdin, given.args) == ("1 2\n", ("-v",))
+    server = world.evaluator.limits
+    assert (limits.time_ms, limits.memory_mb, limits.cpu_time_ms, limits.output_bytes) == (
+        500, 64, 300, server.output_bytes)
+
+
+@pytest.mark.parametrize(("stdout", "expected", "verdict"), [
+    ("7\n", "7", "accepted"), ("7  \n\n\n", "7\n", "accepted"), ("7\n8", "7\n8\n", "accepted"),
+    ("8\n", "7", "wrong_answer"), (" 7", "7", "wrong_answer"), ("1\n\n2", "1\n2", "wrong_answer"),
+])
+def test_the_verdict_compares_output_by_the_judges_rule(world: World, stdout: str, expected: str,
+                                                         verdict: str) -> None:
+    world.sandbox.outcomes["p"] = RunOutcome(Reason.COMPLETED, result="undefined", stdout=stdout,
+                                             exit_code=0)
+    sid = world.evaluator.submit(json.dumps({"code": "p", "expected_output": expected}).encode()
+                                 ).submission_id
+    deliver(world, sid)
+    assert world.store.get(sid).verdict == verdict
+
+
+@pytest.mark.parametrize(("reason", "verdict"), [
+    (Reason.TIME_LIMIT, "time_limit"), (Reason.CPU_TIME_LIMIT, "time_limit"),
+    (Reason.MEMORY_LIMIT, "memory_limit"), (Reason.OUTPUT_LIMIT, "output_limit"),
+    (Reason.ERROR, "runtime_error"), (Reason.NONZERO_EXIT, "runtime_error"),
+    (Reason.CRASHED, "runtime_error"),
+])
+def test_a_run_that_did_not_complete_gets_the_verdict_of_its_reason(world: World, reason: Reason,
+                                                                    verdict: str) -> None:
+    world.sandbox.outcomes["p"] = RunOutcome(reason, stdout="7\n")
+    with_expectation = world.evaluator.submit(json.dumps({"code": "p", "expected_output": "7"}
+                                                         ).encode()).submission_id
+    without = submitted(world, "p")
+    deliver(world, with_expectation)
+    deliver(world, without)
+    assert world.store.get(with_expectation).verdict == verdict
+    assert world.store.get(without).verdict is None
+
+
+class Waiting:
+    """A monotonic clock and a sleep that advances it, with something to do at each pause."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+        self.on_pause = lambda: None
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+        self.on_pause()
+
+
+def waiting(world: World) -> Waiting:
+    wait = Waiting()
+    world.evaluator.monotonic, world.evaluator.sleep = (lambda: wait.now), wait.sleep
+    return wait
+
+
+def test_wait_answers_as_soon_as_the_submission_is_finished(world: World) -> None:
+    sid = submitted(world)
+    wait = waiting(world)
+    wait.on_pause = lambda: len(wait.pauses) == 3 and deliver(world, sid)
+    found = world.evaluator.get(str(sid), "20")
+    assert found.status is Status.COMPLETED and len(wait.pauses) == 3 and wait.now < 1
+
+
+def test_wait_gives_up_after_its_seconds_with_the_status(world: World) -> None:
+    sid = submitted(world)
+    wait = waiting(world)
+    assert world.evaluator.get(str(sid), "2.5").status is Status.PENDING
+    assert wait.now == pytest.approx(2.5) and max(wait.pauses) <= 0.25
+    assert world.evaluator.get(str(sid)).status is Status.PENDING and wait.now == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(("wait", "message"), [
+    ("soon", "must be a number of seconds, 0 to 20"), ("-1", "out of range: 0 to 20"),
+    ("21", "out of range"), ("nan", "out of range"), ("inf", "out of range")])
+def test_a_bad_wait_is_explained(world: World, wait: str, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        world.evaluator.get(str(submitted(world)), wait)
+
+
 def test_a_duplicate_delivery_of_a_finished_one_runs_nothing(world: World) -> None:
     sid = submitted(world)
     deliver(world, sid)

@@ -7,10 +7,11 @@ const fs = require('node:fs');
 const util = require('node:util');
 const vm = require('node:vm');
 
-// Written at once, as the service's console is: Node's own stdout to a pipe is asynchronous, and
+// Written at once (warn and error to stderr), as the service's console is: Node's own stdout to a pipe is asynchronous, and
 // what is still queued when the process exits is lost.
 for (const name of ['log', 'info', 'debug', 'warn', 'error']) {
-  console[name] = (...args) => fs.writeSync(1, util.format(...args) + '\n');
+  const fd = name === 'warn' || name === 'error' ? 2 : 1;
+  console[name] = (...args) => fs.writeSync(fd, util.format(...args) + '\n');
 }
 
 // An uncaught error ends the program as it ends a run of the service: its header (or, for a

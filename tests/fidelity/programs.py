@@ -272,8 +272,8 @@ p('generator constructor', () => [...Object.getPrototypeOf(function* () {}).cons
 p('async generator constructor', () => typeof Object.getPrototypeOf(async function* () {}).constructor('yield 1')().next);
 """,
     "eval: generated code runs in the program's realm": """
-p('no process', () => eval('typeof process'));
-p('no require', () => Function('return typeof require')());
+p('process is', () => eval('typeof process'));
+p('require is', () => Function('return typeof require')());
 p('same Object', () => eval('Object') === Object);
 p('same globalThis', () => new Function('return globalThis')() === globalThis);
 p('eval in eval', () => eval('eval("1 + 1")'));
@@ -394,7 +394,7 @@ p('arguments at the top', () => typeof arguments);
 p('delete a var', () => delete globalThis.declared);
 p('implicit global', () => { implicitGlobal = 3; return Object.getOwnPropertyDescriptor(globalThis, 'implicitGlobal').configurable; });
 p('globalThis descriptor', () => Object.getOwnPropertyDescriptor(globalThis, 'globalThis'));
-p('Node globals absent here', () => ['process', 'require', 'module', 'exports', '__dirname'].filter((n) => typeof globalThis[n] !== 'undefined'));
+p("Node's module names here", () => ['process', 'require', 'module', 'exports', '__dirname'].filter((n) => typeof globalThis[n] !== 'undefined'));
 """,
     "timers: values and arguments": """
 const t = setTimeout(function (a, b) { console.log('timeout args ' + a + ' ' + b + ' this ' + (this === t)); }, 50, 'x', 'y');

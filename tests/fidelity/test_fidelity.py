@@ -35,12 +35,14 @@ KNOWN_DIFFERENCES = {
     ("surface globalThis", r"^globalThis\.WebAssembly :: "):
         "WebAssembly.compileStreaming and instantiateStreaming are removed (see above)",
     ("surface globalThis", r"^non-standard globals: "):
-        "Node's own globals (process, Buffer, fetch, URL, TextEncoder, structuredClone, ...) are "
-        "not offered; the service has console, the timers, queueMicrotask and global",
-    ("semantics eval: generated code runs in the program's realm", r"^no process -> "):
-        "no `process` in the program's realm (Node's own APIs are not offered)",
-    ("semantics global object: declarations and this", r"^Node globals absent here -> "):
-        "no `process` in the program's realm (Node's own APIs are not offered)",
+        "Node's own globals (Buffer, fetch, URL, TextEncoder, structuredClone, ...) are not "
+        "offered; the service has console, the timers, queueMicrotask, global, and its own "
+        "process and require (runner/context/process.js)",
+    ("semantics eval: generated code runs in the program's realm", r"^require is -> "):
+        "require, module, exports, __filename and __dirname are globals here (what a CommonJS "
+        "script sees); a plain script run by vm.runInThisContext has no module wrapper",
+    ("semantics global object: declarations and this", r"^Node's module names here -> "):
+        "require, module, exports, __filename and __dirname are globals here (see above)",
 }
 
 

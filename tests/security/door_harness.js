@@ -21,7 +21,7 @@ const context = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
 const install = vm.runInContext('(function (echo, done) { globalThis.hostEcho = echo; globalThis.done = done; })', context);
 install((value) => value, (text) => report({ reason: 'completed', result: String(text) }));
 try {
-  vm.runInContext(fs.readFileSync(0, 'utf8'), context, { filename: 'main.js', displayErrors: false });
+  vm.runInContext(JSON.parse(fs.readFileSync(0, 'utf8')).code, context, { filename: 'main.js', displayErrors: false });
 } catch {
   report({ reason: 'error', error: 'the program threw' });
 }

@@ -18,7 +18,7 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
 globalThis.require = require;
-const value = vm.runInThisContext(fs.readFileSync(0, 'utf8'), { filename: 'escaped.js' });
+const value = vm.runInThisContext(JSON.parse(fs.readFileSync(0, 'utf8')).code, { filename: 'escaped.js' });
 Promise.resolve(value).then((v) => report({
   reason: 'completed', result: typeof v === 'string' ? v : JSON.stringify(v),
 }), fail);

@@ -13,7 +13,7 @@ def test_printing_a_result_line_does_not_forge_the_result(service: RunningStack)
     record = service.run(f"console.log({forged!r}); console.error({forged!r}); throw new Error('real')")
     assert (record["status"], record["reason"]) == ("Failed", "error")
     assert record["result"] is None and "Error: real" in record["error"]
-    assert record["stdout"] == f"{forged}\n{forged}\n"
+    assert (record["stdout"], record["stderr"]) == (f"{forged}\n", f"{forged}\n")
 
 
 def test_state_does_not_survive_into_the_next_submission(service: RunningStack) -> None:

@@ -75,8 +75,24 @@ def test_no_host_file_content_came_back(records: dict[str, dict]) -> None:
 
 
 @pytest.mark.parametrize("code", [
-    "typeof process + typeof require + typeof module + typeof Buffer + typeof fetch",
-    "typeof globalThis.process + typeof global + typeof WebAssembly.instantiateStreaming",
+    # `process` and `require` are the program realm's own (runner/context/process.js): none of
+    # the host's powers is on them.
+    "typeof process.binding + typeof process.getBuiltinModule + typeof process.dlopen +"
+    " typeof process.kill + typeof process.mainModule + typeof require('fs').openSync +"
+    " typeof require('fs').readdirSync + typeof module.constructor._load + typeof Buffer +"
+    " typeof fetch + typeof process.stdin.constructor.prototype.pipe",
+    "typeof globalThis.process.reallyExit + typeof global + typeof WebAssembly.instantiateStreaming",
 ])
 def test_no_host_object_is_in_scope(service: RunningStack, code: str) -> None:
-    assert "function" not in service.run(code)["result"].replace("undefined", "")
+    result = service.run(code)["result"]
+    assert result.startswith("undefined") and "function" not in result.replace("undefined", "")
+
+
+def test_process_and_require_are_the_programs_realms_own(service: RunningStack) -> None:
+    record = service.run(
+        "[process.constructor.constructor === Function, require.constructor === Function,"
+        " Object.getPrototypeOf(Object.getPrototypeOf(process)).constructor.name,"
+        " process.constructor.constructor('return typeof process.binding')(),"
+        " (() => { try { require('fs').readFileSync('/etc/passwd'); return 'read' }"
+        " catch (e) { return e.code } })()].join()")
+    assert record["result"] == "true,true,EventEmitter,undefined,ERR_ACCESS_DENIED", record

@@ -39,10 +39,11 @@ def floods(service: RunningStack) -> tuple[dict[str, dict], int, int]:
 @pytest.mark.parametrize("name", list(FLOODS))
 def test_a_flood_is_cut_at_the_cap_and_marked(floods, name: str) -> None:
     record = floods[0][name]
+    stream = "stderr" if "error" in name else "stdout"  # console.error writes to stderr
     assert (record["status"], record["reason"]) == ("Failed", "output_limit"), record
-    assert record["stdout_truncated"] is True
-    assert CAP - 4 <= len(record["stdout"].encode()) <= CAP
-    assert "Output limit exceeded" in record["error"]
+    assert record[f"{stream}_truncated"] is True
+    assert CAP - 4 <= len(record[stream].encode()) <= CAP
+    assert "Output limit exceeded" in record["error"] and stream in record["error"]
 
 
 def test_the_workers_memory_stays_flat(floods) -> None:

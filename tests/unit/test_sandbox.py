@@ -53,7 +53,8 @@ def test_console_output_is_captured_in_order(sandbox: NodeSandbox, limits: Limit
     outcome = sandbox.run(
         "console.log('one', 1, {a: [undefined]}); console.error('two'); console.info('three')",
         limits)
-    assert outcome.stdout == "one 1 { a: [ undefined ] }\ntwo\nthree\n"
+    assert outcome.stdout == "one 1 { a: [ undefined ] }\nthree\n"
+    assert outcome.stderr == "two\n"  # console.error writes to stderr, as Node's does
     assert outcome.result == "undefined"
 
 

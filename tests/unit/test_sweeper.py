@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
-from chalicelib.domain import Reason, RunOutcome, Status
+from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status
 from chalicelib.postgres_store import PostgresStore
 from chalicelib.queue import QueueRecord, SubmissionQueue, create_sqs_client
 from chalicelib.sandbox import NodeSandbox
@@ -51,7 +51,7 @@ def sent_ids(sqs: Any, evaluator: Evaluator) -> list[str]:
 
 def test_a_pending_submission_whose_send_failed_is_sent(env) -> None:
     evaluator, sqs, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id
     age(url, sid, created_at="1 minute")
     result = evaluator.sweep()
     assert result.requeued == [sid] and sent_ids(sqs, evaluator) == [str(sid)]
@@ -61,13 +61,13 @@ def test_a_pending_submission_whose_send_failed_is_sent(env) -> None:
 
 def test_a_brand_new_submission_is_left_to_its_api_call(env) -> None:
     evaluator, sqs, _ = env
-    evaluator.store.create("1", "JavaScript")
+    evaluator.store.create(NewSubmission("1", "JavaScript"))
     assert evaluator.sweep().requeued == [] and sent_ids(sqs, evaluator) == []
 
 
 def test_a_message_sent_before_the_queue_was_recreated_is_sent_again_once(env) -> None:
     evaluator, sqs, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id
     evaluator.store.record_enqueued(sid, "m-1")
     age(url, sid, queued_at="10 minutes")  # moto's queue was created moments ago
     assert evaluator.sweep().requeued == [sid] and sent_ids(sqs, evaluator) == [str(sid)]
@@ -76,7 +76,7 @@ def test_a_message_sent_before_the_queue_was_recreated_is_sent_again_once(env) -
 
 def test_a_running_submission_whose_worker_vanished_is_re_sent_and_then_completes(env) -> None:
     evaluator, sqs, url = env
-    sid = evaluator.store.create("6 * 7", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("6 * 7", "JavaScript")).submission_id
     evaluator.store.claim(sid, lease_s=5)
     assert evaluator.sweep().requeued == []  # its lease is live
     age(url, sid, lease_until=f"{STALE_S + 1} seconds", queued_at="1 hour")
@@ -90,7 +90,7 @@ def test_a_running_submission_whose_worker_vanished_is_re_sent_and_then_complete
 
 def test_a_running_submission_out_of_attempts_is_failed_with_the_reason(env) -> None:
     evaluator, sqs, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id
     for _ in range(evaluator.config.max_attempts):
         evaluator.store.claim(sid, lease_s=0)
     evaluator.store.release(sid, "worker killed", attempt=evaluator.config.max_attempts)
@@ -105,7 +105,7 @@ def test_a_running_submission_out_of_attempts_is_failed_with_the_reason(env) -> 
 
 def test_finished_submissions_are_never_touched(env) -> None:
     evaluator, _, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id
     evaluator.store.claim(sid, lease_s=30)
     evaluator.store.finish(sid, RunOutcome(Reason.COMPLETED, result="1"))
     age(url, sid, created_at="1 day", updated_at="1 day")
@@ -116,7 +116,7 @@ def test_finished_submissions_are_never_touched(env) -> None:
 
 def test_concurrent_sweeps_send_each_submission_once(env) -> None:
     evaluator, _, url = env
-    sids = [evaluator.store.create("1", "JavaScript").submission_id for _ in range(20)]
+    sids = [evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id for _ in range(20)]
     for sid in sids:
         age(url, sid, created_at="1 minute")
     barrier = threading.Barrier(4)
@@ -137,7 +137,7 @@ def test_concurrent_sweeps_send_each_submission_once(env) -> None:
 
 def test_a_queue_outage_stops_the_sweep_without_losing_track(env) -> None:
     evaluator, sqs, url = env
-    sid = evaluator.store.create("1", "JavaScript").submission_id
+    sid = evaluator.store.create(NewSubmission("1", "JavaScript")).submission_id
     age(url, sid, created_at="1 minute")
     sqs.delete_queue(QueueUrl=evaluator.queue.queue_url)  # moto answers: no such queue
     result = evaluator.sweep()

@@ -1,0 +1,128 @@
+"""The judge through the HTTP API, on every backend: standard input in each of Node's idioms,
+arguments, exit codes, the verdict and its whitespace rule, limits lowered per request (and
+refused above the server's), the two time limits, resource figures, ?wait= and Location."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.support.stack import RunningStack
+from tests.unit.test_judge_sandbox import NUMBERS, STDIN_IDIOMS, SUM
+
+
+def judged(stack: RunningStack, code: str, **fields: Any) -> dict[str, Any]:
+    return stack.wait(stack.submit(code, **fields))
+
+
+def test_stdin_reaches_the_program_in_each_idiom(stack: RunningStack) -> None:
+    ids = {idiom: stack.submit(code, stdin=NUMBERS, expected_output=SUM)
+           for idiom, code in STDIN_IDIOMS.items()}
+    for idiom, sid in ids.items():
+        record = stack.wait(sid)
+        assert (record["status"], record["stdout"], record["verdict"]) == (
+            "Completed", SUM, "accepted"), (idiom, record)
+
+
+def test_arguments_are_argv_and_exit_codes_are_reported(stack: RunningStack) -> None:
+    record = judged(stack, "console.log(process.argv.slice(2).join('|')); process.exitCode = 3",
+                    args=["a", "b c"])
+    assert (record["status"], record["reason"], record["exit_code"], record["stdout"]) == (
+        "Failed", "nonzero_exit", 3, "a|b c\n")
+    assert judged(stack, "1")["exit_code"] == 0
+    assert judged(stack, "null.x")["exit_code"] == 1
+
+
+@pytest.mark.parametrize(("printed", "expected", "verdict"), [
+    ("'4'", "4", "accepted"),
+    ("'4   '", "4", "accepted"),              # trailing spaces on a line
+    ("'4\\n\\n\\n'", "4\n", "accepted"),       # trailing empty lines
+    ("'1 \\n2\\t'", "1\n2", "accepted"),
+    ("'4'", "5", "wrong_answer"),
+    ("' 4'", "4", "wrong_answer"),             # leading whitespace counts
+    ("'1\\n\\n2'", "1\n2", "wrong_answer"),    # an empty line inside counts
+])
+def test_the_verdict_follows_the_whitespace_rule(stack: RunningStack, printed: str, expected: str,
+                                                 verdict: str) -> None:
+    record = judged(stack, f"console.log({printed})", expected_output=expected)
+    assert record["verdict"] == verdict, record
+
+
+def test_verdicts_of_runs_that_did_not_complete(stack: RunningStack) -> None:
+    programs = {"while (true) {}": "time_limit", "throw new Error('x')": "runtime_error",
+                "process.exit(2)": "runtime_error",
+                "for (;;) console.log('x'.repeat(1000))": "output_limit",
+                "const a = []; for (;;) a.push(new Array(1e5).fill(1))": "memory_limit"}
+    ids = {code: stack.submit(code, expected_output="x", limits={"time_ms": 1500, "memory_mb": 64})
+           for code in programs}
+    for code, sid in ids.items():
+        assert stack.wait(sid)["verdict"] == programs[code], code
+    assert judged(stack, "1")["verdict"] is None  # nothing expected, no verdict
+
+
+def test_each_limit_may_be_lowered(stack: RunningStack) -> None:
+    ids = {
+        "time": stack.submit("setTimeout(() => {}, 1500)", limits={"time_ms": 300}),
+        "cpu": stack.submit("for (;;) {}", limits={"cpu_time_ms": 200}),
+        "memory": stack.submit("const a = []; for (;;) a.push(new Array(1e5).fill(1))",
+                               limits={"memory_mb": 48}),
+        "output": stack.submit("console.log('x'.repeat(500))", limits={"output_bytes": 100}),
+    }
+    time_limited, cpu_limited, memory_limited, output_limited = (stack.wait(ids[k]) for k in ids)
+    assert (time_limited["status"], time_limited["reason"]) == ("Timeout", "time_limit")
+    assert 300 <= time_limited["wall_time_ms"] < 1500
+    assert (cpu_limited["status"], cpu_limited["reason"]) == ("Timeout", "cpu_time_limit")
+    assert 200 <= cpu_limited["cpu_time_ms"] < 1500 and "CPU time limit" in cpu_limited["error"]
+    assert (memory_limited["reason"], "48 MiB" in memory_limited["error"]) == ("memory_limit", True)
+    assert (output_limited["reason"], len(output_limited["stdout"])) == ("output_limit", 100)
+
+
+@pytest.mark.parametrize(("limits", "message"), [
+    ({"time_ms": 999_999}, "limits.time_ms is 999999; this server's maximum is"),
+    ({"cpu_time_ms": 999_999}, "limits.cpu_time_ms is 999999; this server's maximum is"),
+    ({"memory_mb": 99_999}, "limits.memory_mb is 99999; this server's maximum is"),
+    ({"output_bytes": 1 << 30}, "limits.output_bytes is 1073741824; this server's maximum is"),
+    ({"wall": 1}, "unknown limit 'wall'"),
+])
+def test_a_limit_above_the_servers_is_refused(stack: RunningStack, limits: dict, message: str) -> None:
+    response = stack.post({"code": "1", "limits": limits})
+    assert response.status_code == 400 and message in response.json()["error"], response.text
+
+
+def test_resource_figures_are_plausible(stack: RunningStack) -> None:
+    small = judged(stack, "1")
+    big = judged(stack, "new Float64Array(100 * 1024 * 1024 / 8).fill(1).length")
+    busy = judged(stack, "let x = 0; for (let i = 0; i < 5e7; i++) x += i; 1")
+    for record in (small, big, busy):
+        assert record["status"] == "Completed" and record["wall_time_ms"] >= record["cpu_time_ms"] - 50
+    assert big["memory_kb"] >= 100_000 > small["memory_kb"]
+    assert busy["cpu_time_ms"] >= 100 > small["cpu_time_ms"]
+
+
+def test_stdin_over_the_cap_is_413(stack: RunningStack) -> None:
+    response = stack.post({"code": "1", "stdin": "x" * ((1 << 20) + 1)})
+    assert response.status_code == 413 and "'stdin' is 1048577 bytes" in response.json()["error"]
+
+
+def test_wait_answers_when_the_submission_is_finished(stack: RunningStack) -> None:
+    posted = stack.post({"code": "setTimeout(() => console.log('late'), 600)"})
+    assert posted.status_code == 202
+    sid = posted.json()["submission_id"]
+    assert posted.headers["Location"] == f"/submission/{sid}"
+    started = time.monotonic()
+    record = stack.http.get(f"{stack.url}/submission/{sid}?wait=10", timeout=30).json()
+    waited = time.monotonic() - started
+    assert record["status"] == "Completed" and record["stdout"] == "late\n"
+    assert 0.3 < waited < 5  # it answered when the run ended, not after ten seconds
+
+
+def test_wait_gives_up_with_the_bare_status_and_bad_waits_are_400(stack: RunningStack) -> None:
+    sid = stack.submit("setTimeout(() => {}, 1900)")
+    started = time.monotonic()
+    body = stack.http.get(f"{stack.url}/submission/{sid}?wait=0.5", timeout=30).json()
+    assert body in ("Pending", "Running") and 0.5 <= time.monotonic() - started < 3
+    for wait in ("21", "soon", "-1"):
+        response = stack.http.get(f"{stack.url}/submission/{sid}?wait={wait}", timeout=30)
+        assert response.status_code == 400 and "wait=" in response.json()["error"]

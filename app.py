@@ -15,7 +15,6 @@ from chalicelib import logs, metrics
 from chalicelib.batch import partial_batch_response
 from chalicelib.errors import ClientError, InfrastructureError, Misconfigured
 from chalicelib.resources import get_config, get_evaluator, warm_up
-from chalicelib.service import public_view
 
 # A configuration error raises here: in Lambda, the cold start fails with its message.
 CONFIG = get_config()
@@ -110,7 +109,7 @@ def get_submission(submission_id: str) -> Response:
     wait = (app.current_request.query_params or {}).get("wait")
     # json.dumps so that an unfinished submission reads as the JSON string "Pending", which
     # Chalice would otherwise send unquoted, as text.
-    view = public_view(get_evaluator().get(submission_id, wait))
+    view = get_evaluator().view(submission_id, wait)
     return Response(body=json.dumps(view), headers={"Content-Type": "application/json"})
 
 

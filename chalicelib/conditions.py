@@ -164,6 +164,33 @@ class Either(Condition):
         return any(part.holds(row, params, now) for part in self.parts)
 
 
+@dataclass(frozen=True)
+class Not(Condition):
+    part: Condition
+
+    def sql(self) -> str:
+        return f"NOT {self.part.sql()}"
+
+    def holds(self, row: Row, params: Params, now: datetime) -> bool:
+        return not self.part.holds(row, params, now)
+
+
+@dataclass(frozen=True)
+class NoUnfinishedChildren(Condition):
+    """None of the row's children (rows whose parent_id is its id) is unfinished. In Python the
+    store supplies the count as the row's ``unfinished_children``."""
+
+    unfinished: frozenset[StrEnum]
+
+    def sql(self) -> str:
+        listed = ", ".join(Literal(value).sql() for value in sorted(self.unfinished))
+        return ("NOT EXISTS (SELECT 1 FROM submissions AS child WHERE child.parent_id ="
+                f" submissions.submission_id AND child.status IN ({listed}))")
+
+    def holds(self, row: Row, params: Params, now: datetime) -> bool:
+        return row.get("unfinished_children", 0) == 0
+
+
 def all_of(*parts: Condition) -> All:
     return All(parts)
 

@@ -198,6 +198,9 @@ class Config:
     max_stdin_bytes: int = option(
         "MAX_STDIN_BYTES", "1048576", _positive_int,
         "Largest standard input (and expected output) accepted for one run.")
+    max_tests: int = option(
+        "MAX_TESTS", "100", _positive_int,
+        "Most test cases one submission may have; each runs as a run of its own.")
     max_wait_s: int = option(
         "MAX_WAIT_S", "20", _positive_int,
         "Longest GET /submission/{id}?wait=S may hold a request open until the submission "

@@ -55,6 +55,11 @@ MAX_ARGS = 64
 MAX_ARG_BYTES = 4096
 # The least memory a request may ask for: Node's own start needs about this much heap.
 MIN_MEMORY_MB = 32
+# A test's name, as a judge shows it.
+MAX_TEST_NAME_BYTES = 256
+# The body of a submission with tests may carry, on average, this fraction of a full stdin and
+# expected output per test (100 tests of 1 MiB each would be a 200 MiB request).
+TEST_BODY_SHARE = 16
 # ?wait=S polls the database, first soon (a quick program is done in tens of milliseconds), then
 # less often, so that a long wait costs a few queries a second at most.
 WAIT_FIRST_PAUSE_S = 0.02

@@ -114,6 +114,16 @@ class RunOutcome:
         return STATUS_FOR_REASON[self.reason]
 
 
+@dataclass(frozen=True)
+class TestCase:
+    """One test of a submission: its own run, with its own input and expected output."""
+
+    name: str
+    stdin: str = ""
+    args: tuple[str, ...] = ()
+    expected_output: str | None = None
+
+
 # The limits a request may lower, by their API names.
 LIMIT_NAMES = ("time_ms", "cpu_time_ms", "memory_mb", "output_bytes")
 
@@ -131,6 +141,7 @@ class NewSubmission:
     expected_output: str | None = None
     limits: tuple[tuple[str, int], ...] = ()
     callback_url: str | None = None
+    tests: tuple[TestCase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,9 +179,18 @@ class Submission:
     cpu_time_ms: int | None = None
     memory_kb: int | None = None
     verdict: str | None = None
+    # Many tests: a parent (tests_total set) never runs itself; each test is a child row.
+    parent_id: uuid.UUID | None = None
+    test_index: int | None = None
+    test_name: str | None = None
+    tests_total: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def is_parent(self) -> bool:
+        return self.tests_total is not None
 
     @property
     def given(self) -> ProgramInput:

@@ -41,3 +41,12 @@ def verdict(outcome: RunOutcome, expected_output: str | None) -> Verdict | None:
         return Verdict.ACCEPTED if outputs_match(outcome.stdout, expected_output) \
             else Verdict.WRONG_ANSWER
     return VERDICT_FOR_REASON[outcome.reason]
+
+
+def overall_verdict(verdicts: list[str | None]) -> Verdict | None:
+    """A submission's verdict from its tests' (in order): accepted when every test that expected
+    output is, else the first that is not; None when no test expected output."""
+    judged = [Verdict(v) for v in verdicts if v is not None]
+    if not judged:
+        return None
+    return next((v for v in judged if v is not Verdict.ACCEPTED), Verdict.ACCEPTED)

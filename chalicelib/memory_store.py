@@ -17,7 +17,8 @@ from typing import Any
 
 from chalicelib.conditions import Condition
 from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status, Submission, Verdict
-from chalicelib.states import ABANDON, CLAIM, FINISH, RELEASE, REQUEUE, SweepRules
+from chalicelib.judging import VERDICT_FOR_REASON
+from chalicelib.states import ABANDON, CLAIM, COMPLETE, FINISH, RELEASE, REQUEUE, SweepRules
 
 
 def utc_now() -> datetime:
@@ -48,16 +49,56 @@ class MemoryStore:
 
     def create(self, new: NewSubmission) -> Submission:
         now = self.clock()
-        submission = Submission(
-            submission_id=uuid.uuid4(), job_id=None, code=new.code, language=new.language,
-            status=Status.PENDING, reason=None, result=None, stdout=None, stdout_truncated=False,
-            error=None, attempts=0, lease_until=None, last_error=None, duration_ms=None,
-            created_at=now, queued_at=None, started_at=None, finished_at=None, updated_at=now,
-            stdin=new.stdin, args=list(new.args), expected_output=new.expected_output,
-            limits=dict(new.limits), callback_url=new.callback_url)
+
+        def row(**fields: Any) -> Submission:
+            return Submission(
+                submission_id=uuid.uuid4(), job_id=None, code=new.code, language=new.language,
+                status=Status.PENDING, reason=None, result=None, stdout=None,
+                stdout_truncated=False, error=None, attempts=0, lease_until=None, last_error=None,
+                duration_ms=None, created_at=now, queued_at=None, started_at=None,
+                finished_at=None, updated_at=now, limits=dict(new.limits), **fields)
+
+        parent = row(stdin=new.stdin, args=list(new.args), expected_output=new.expected_output,
+                     callback_url=new.callback_url,
+                     tests_total=len(new.tests) if new.tests else None)
+        children = [row(stdin=test.stdin, args=list(test.args),
+                        expected_output=test.expected_output, parent_id=parent.submission_id,
+                        test_index=index, test_name=test.name)
+                    for index, test in enumerate(new.tests)]
         with self._lock:
-            self.rows[submission.submission_id] = submission
-        return submission
+            for submission in (parent, *children):
+                self.rows[submission.submission_id] = submission
+        return parent
+
+    def children(self, parent_id: uuid.UUID) -> list[Submission]:
+        with self._lock:
+            found = [row for row in self.rows.values() if row.parent_id == parent_id]
+        return sorted(found, key=lambda row: row.test_index)
+
+    def _with_children(self, row: Submission) -> dict[str, Any]:
+        """The row as conditions read it, with the count COMPLETE's guard needs (call locked)."""
+        unfinished = sum(1 for other in self.rows.values()
+                         if other.parent_id == row.submission_id and not other.status.is_terminal)
+        return {**vars(row), "unfinished_children": unfinished}
+
+    def complete(self, parent_id: uuid.UUID, verdict: Verdict | None) -> bool:
+        now = self.clock()
+        with self._lock:
+            row = self.rows.get(parent_id)
+            if row is None or not COMPLETE.condition.holds(self._with_children(row), {}, now):
+                return False
+            self.rows[parent_id] = dataclasses.replace(
+                row, status=Status.COMPLETED, reason=Reason.COMPLETED,
+                verdict=None if verdict is None else verdict.value, lease_until=None,
+                finished_at=now, updated_at=now)
+            return True
+
+    def ready_parents(self, limit: int) -> list[uuid.UUID]:
+        now = self.clock()
+        with self._lock:
+            ready = [row for row in self.rows.values()
+                     if COMPLETE.condition.holds(self._with_children(row), {}, now)]
+        return [row.submission_id for row in sorted(ready, key=lambda r: r.updated_at)[:limit]]
 
     def get(self, submission_id: uuid.UUID) -> Submission | None:
         with self._lock:
@@ -98,6 +139,8 @@ class MemoryStore:
             submission_id, ABANDON.condition, {}, status=Status.FAILED,
             reason=Reason.INFRASTRUCTURE,
             error=lambda row: why + (f": {row.last_error}" if row.last_error else ""),
+            verdict=lambda row: None if row.expected_output is None
+            else VERDICT_FOR_REASON[Reason.INFRASTRUCTURE].value,
             lease_until=None, finished_at=self.clock()) is not None
 
     def lost_messages(self, rules: SweepRules, limit: int) -> list[Submission]:

@@ -25,9 +25,13 @@ from chalicelib.domain import (
     Verdict,
 )
 from chalicelib.errors import Misconfigured, StoreUnavailable
-from chalicelib.states import ABANDON, CLAIM, FINISH, RELEASE, REQUEUE, SweepRules
+from chalicelib.judging import VERDICT_FOR_REASON
+from chalicelib.states import ABANDON, CLAIM, COMPLETE, FINISH, RELEASE, REQUEUE, SweepRules
 
 COLUMNS = ", ".join(SUBMISSION_FIELDS)
+INSERT = ("INSERT INTO submissions (submission_id, code, language, stdin, args, expected_output,"
+          " limits, callback_url, parent_id, test_index, test_name, tests_total)"
+          " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 RECORD_ENQUEUED = ("UPDATE submissions SET job_id = %s, queued_at = now(), updated_at = now()"
                    " WHERE submission_id = %s")
 # Consecutive refusals of the credentials after which they are wrong, not rotating: the second
@@ -42,6 +46,19 @@ def is_authentication_failure(exc: BaseException) -> bool:
     """Whether the server refused the credentials (libpq reports it only as text)."""
     text = str(exc).lower()
     return "authentication failed" in text or "no password supplied" in text
+
+
+def _insert_values(submission_id: uuid.UUID, new: NewSubmission, parent_id: uuid.UUID | None,
+                   index: int | None) -> tuple:
+    """A row of INSERT: the submission itself (a parent if it has tests), or its test ``index``,
+    which takes the submission's input where the test gives none."""
+    if index is None:
+        return (submission_id, new.code, new.language, new.stdin, Jsonb(list(new.args)),
+                new.expected_output, Jsonb(dict(new.limits)), new.callback_url, None, None, None,
+                len(new.tests) if new.tests else None)
+    test = new.tests[index]
+    return (submission_id, new.code, new.language, test.stdin, Jsonb(list(test.args)),
+            test.expected_output, Jsonb(dict(new.limits)), None, parent_id, index, test.name, None)
 
 
 class ConnectionHealth:
@@ -167,15 +184,41 @@ class PostgresStore:
 
     @_translated
     def create(self, new: NewSubmission) -> Submission:
-        row = self._one(
-            "INSERT INTO submissions (submission_id, code, language, stdin, args, expected_output,"
-            " limits, callback_url) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            f" RETURNING {COLUMNS}",
-            (uuid.uuid4(), new.code, new.language, new.stdin, Jsonb(list(new.args)),
-             new.expected_output, Jsonb(dict(new.limits)), new.callback_url))
+        """The submission, and with tests, its children in the same transaction."""
+        parent_id = uuid.uuid4()
+        rows = [_insert_values(parent_id, new, None, None)] + [
+            _insert_values(uuid.uuid4(), new, parent_id, index) for index in range(len(new.tests))]
+        with self.pool.connection() as conn, conn.transaction(), \
+                conn.cursor(row_factory=class_row(Submission)) as cur:
+            cur.executemany(INSERT, rows)
+            row = cur.execute(f"SELECT {COLUMNS} FROM submissions WHERE submission_id = %s",
+                              (parent_id,)).fetchone()
         if row is None:
             raise StoreUnavailable("the database stored the submission but returned no row")
         return row
+
+    @_translated
+    def children(self, parent_id: uuid.UUID) -> list[Submission]:
+        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Submission)) as cur:
+            return cur.execute(f"SELECT {COLUMNS} FROM submissions WHERE parent_id = %s"
+                               " ORDER BY test_index", (parent_id,)).fetchall()
+
+    @_translated
+    def complete(self, parent_id: uuid.UUID, verdict: Verdict | None) -> bool:
+        return self._rowcount(
+            "UPDATE submissions SET status = %(completed)s, reason = %(reason)s,"
+            " verdict = %(verdict)s, lease_until = NULL, finished_at = now(), updated_at = now()"
+            f" WHERE submission_id = %(id)s AND {COMPLETE.condition.sql()}",
+            {"completed": Status.COMPLETED, "reason": Reason.COMPLETED, "verdict": verdict,
+             "id": parent_id}) == 1
+
+    @_translated
+    def ready_parents(self, limit: int) -> list[uuid.UUID]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT submission_id FROM submissions WHERE {COMPLETE.condition.sql()}"
+                " ORDER BY updated_at LIMIT %s", (limit,)).fetchall()
+        return [row[0] for row in rows]
 
     @_translated
     def get(self, submission_id: uuid.UUID) -> Submission | None:
@@ -227,9 +270,11 @@ class PostgresStore:
         return self._rowcount(
             "UPDATE submissions SET status = %(failed)s, reason = %(reason)s,"
             " error = %(why)s || coalesce(': ' || last_error, ''), lease_until = NULL,"
+            " verdict = CASE WHEN expected_output IS NULL THEN NULL ELSE %(verdict)s END,"
             " finished_at = now(), updated_at = now()"
             f" WHERE submission_id = %(id)s AND {ABANDON.condition.sql()}",
             {"failed": Status.FAILED, "reason": Reason.INFRASTRUCTURE, "why": why,
+             "verdict": VERDICT_FOR_REASON[Reason.INFRASTRUCTURE],
              "id": submission_id}) == 1
 
     @_translated

@@ -27,13 +27,14 @@ from chalicelib.constants import (
 )
 from chalicelib.domain import Limits, Status, Submission
 from chalicelib.errors import InfrastructureError, Misconfigured, NotFound
-from chalicelib.judging import verdict
+from chalicelib.judging import overall_verdict, verdict
 from chalicelib.logs import get_logger
 from chalicelib.queue import QueueRecord, SubmissionQueue, parse_message_body
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.states import SweepRules, is_held, out_of_attempts, past_retry_budget
 from chalicelib.store import SubmissionStore
 from chalicelib.validation import parse_new_submission, parse_submission_id, parse_wait
+from chalicelib.views import public_view
 
 api_log = get_logger("api")
 worker_log = get_logger("worker")
@@ -59,40 +60,8 @@ class SweepResult:
 
     requeued: list[uuid.UUID] = field(default_factory=list)
     abandoned: list[uuid.UUID] = field(default_factory=list)
+    completed: list[uuid.UUID] = field(default_factory=list)  # parents whose tests were done
     error: str | None = None
-
-
-def public_view(submission: Submission) -> str | dict[str, Any]:
-    """The API's view: the bare status while unfinished, the whole record once finished."""
-    if not submission.status.is_terminal:
-        return submission.status.value
-
-    def iso(moment: Any) -> str | None:
-        return moment.isoformat() if moment else None
-
-    return {
-        "submission_id": str(submission.submission_id),
-        "status": submission.status.value,
-        "reason": submission.reason,
-        "language": submission.language,
-        "result": submission.result,
-        "stdout": submission.stdout or "",
-        "stdout_truncated": submission.stdout_truncated,
-        "stderr": submission.stderr or "",
-        "stderr_truncated": submission.stderr_truncated,
-        "error": submission.error,
-        "exit_code": submission.exit_code,
-        "verdict": submission.verdict,
-        "cpu_time_ms": submission.cpu_time_ms,
-        "wall_time_ms": submission.duration_ms,
-        "memory_kb": submission.memory_kb,
-        "attempts": submission.attempts,
-        "duration_ms": submission.duration_ms,
-        "created_at": iso(submission.created_at),
-        "updated_at": iso(submission.updated_at),
-        "started_at": iso(submission.started_at),
-        "finished_at": iso(submission.finished_at),
-    }
 
 
 class Evaluator:
@@ -127,19 +96,23 @@ class Evaluator:
         submission = self.store.create(new)
         sid = str(submission.submission_id)
         metrics.count("SubmissionsAccepted")
-        api_log.info("submission_accepted", extra={"submission_id": sid,
+        api_log.info("submission_accepted", extra={"submission_id": sid, "tests": len(new.tests),
                                                    "code_bytes": len(new.code.encode())})
+        # A submission with tests runs as its tests, one message each, so that they run at once.
+        runs = [child.submission_id for child in self.store.children(submission.submission_id)] \
+            if submission.is_parent else [submission.submission_id]
         try:
-            job_id = self.queue.send(submission.submission_id)
+            sent = self.queue.send_many(runs) if len(runs) > 1 else {runs[0]: self.queue.send(runs[0])}
         except InfrastructureError as exc:
             api_log.error("enqueue_failed", extra={"submission_id": sid, "error": str(exc)})
             return submission
         try:
-            self.store.record_enqueued(submission.submission_id, job_id)
+            for run_id, job_id in sent.items():
+                self.store.record_enqueued(run_id, job_id)
         except InfrastructureError as exc:  # sent but not noted: the sweeper may send a copy
             api_log.warning("enqueue_not_recorded", extra={"submission_id": sid, "error": str(exc)})
             return submission
-        api_log.info("submission_enqueued", extra={"submission_id": sid, "job_id": job_id})
+        api_log.info("submission_enqueued", extra={"submission_id": sid, "messages": len(sent)})
         return submission
 
     def get(self, submission_id: str, wait: str | None = None) -> Submission:
@@ -162,6 +135,12 @@ class Evaluator:
                 return found
             self.sleep(min(pause, remaining))
             pause = min(pause * 2, WAIT_MAX_PAUSE_S)
+
+    def view(self, submission_id: str, wait: str | None = None) -> str | dict[str, Any]:
+        """What GET /submission/{id} answers (chalicelib/views.py), after ``wait`` as in get()."""
+        submission = self.get(submission_id, wait)
+        tests = self.store.children(submission.submission_id) if submission.is_parent else []
+        return public_view(submission, tests)
 
     def health(self) -> dict[str, str]:
         """Whether the database answers now; raises ``StoreUnavailable`` if it does not."""
@@ -242,6 +221,8 @@ class Evaluator:
         if written:
             metrics.count("Runs", reason=outcome.reason.value)
             metrics.milliseconds("RunDuration", outcome.duration_ms)
+            if claimed.parent_id is not None:
+                self._complete_parent(claimed.parent_id)
         worker_log.info("run_finished" if written else "result_discarded_already_finished", extra={
             "submission_id": sid, "status": outcome.status.value, "reason": outcome.reason.value,
             "duration_ms": outcome.duration_ms})
@@ -250,7 +231,7 @@ class Evaluator:
                            lease_s: int) -> None:
         current = self.store.get(submission_id)
         sid = str(submission_id)
-        if current is None:
+        if current is None or current.is_parent:  # a parent runs as its tests, never itself
             worker_log.warning("unknown_submission_dropped", extra={
                 "submission_id": sid, "message_id": record.message_id})
         elif current.status.is_terminal:
@@ -308,8 +289,23 @@ class Evaluator:
                 **extra, "job_id": job_id, "attempts": current.attempts})
         elif self.store.abandon(submission_id, why):
             dlq_log.error("submission_abandoned", extra={**extra, "why": why})
+            if current.parent_id is not None:
+                self._complete_parent(current.parent_id)
         else:
             dlq_log.info("dead_letter_ignored", extra={**extra, "status": "changed meanwhile"})
+
+    # ---- submissions with tests ------------------------------------------------------------
+    def _complete_parent(self, parent_id: uuid.UUID) -> bool:
+        """Complete a submission whose tests have all finished (a no-op while one has not, or if
+        another worker completed it first), with the verdict of its tests."""
+        tests = self.store.children(parent_id)
+        if any(not test.status.is_terminal for test in tests):
+            return False
+        completed = self.store.complete(parent_id, overall_verdict([t.verdict for t in tests]))
+        if completed:
+            worker_log.info("submission_completed", extra={
+                "submission_id": str(parent_id), "tests": len(tests)})
+        return completed
 
     def _why_give_up(self, submission: Submission, now: datetime) -> str | None:
         """Why to stop trying, or None to try again."""
@@ -344,6 +340,8 @@ class Evaluator:
                 if self.store.abandon(sid, why):
                     result.abandoned.append(sid)
                     sweep_log.error("submission_abandoned", extra={"submission_id": str(sid)})
+                    if submission.parent_id is not None:
+                        self._complete_parent(submission.parent_id)
             else:
                 to_send.append(sid)
         for start in range(0, len(to_send), SWEEP_CHUNK):
@@ -351,8 +349,13 @@ class Evaluator:
             if result.error:
                 sweep_log.error("sweep_stopped", extra={"error": result.error})
                 break
+        # A parent whose last test finished while its worker died before completing it.
+        for parent_id in self.store.ready_parents(self.config.sweep_batch):
+            if self._complete_parent(parent_id):
+                result.completed.append(parent_id)
         sweep_log.info("sweep_done", extra={"requeued": len(result.requeued),
-                                            "abandoned": len(result.abandoned)})
+                                            "abandoned": len(result.abandoned),
+                                            "completed": len(result.completed)})
         return result
 
     def _resend(self, chunk: list[uuid.UUID], rules: SweepRules, result: SweepResult

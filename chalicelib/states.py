@@ -16,6 +16,14 @@ the in-memory store in Python: chalicelib/conditions.py), so a rule lives in one
                                                                                     sweeper
     requeue   Pending|Running    (unchanged; noted     message lost                 sweeper, before
                                  as re-sent)                                        it re-sends
+    complete  Pending|Running    Completed             a parent, and none of its    the worker that
+                                                       children unfinished          finished the last
+                                                                                    child; DLQ
+                                                                                    handler, sweeper
+
+    Every move but complete is of a row that runs: a parent (a submission with tests) never runs
+    itself, is never sent, claimed or abandoned; its tests are its children, each a row of its
+    own that makes these same moves.
 
     lease free    lease_until is null, or not after now
     message lost  Pending, never sent, older than FRESH_SUBMISSION_S
@@ -42,6 +50,8 @@ from chalicelib.conditions import (
     Equals,
     IsNull,
     Literal,
+    Not,
+    NoUnfinishedChildren,
     OneOf,
     Param,
     all_of,
@@ -58,6 +68,7 @@ class InvalidTransition(ValueError):
 STATUS = Column("status")
 LEASE_UNTIL = Column("lease_until")
 QUEUED_AT = Column("queued_at")
+RUNS_ITSELF = IsNull(Column("tests_total"))  # not a parent
 
 
 def _is(status: Status) -> Condition:
@@ -105,14 +116,18 @@ class Transition:
 
 
 CLAIM = Transition("claim", UNFINISHED, frozenset({Status.RUNNING}),
-                   either(_is(Status.PENDING), LEASE_FREE))
+                   all_of(RUNS_ITSELF, either(_is(Status.PENDING), LEASE_FREE)))
 RELEASE = Transition("release", frozenset({Status.RUNNING}), frozenset({Status.RUNNING}),
                      Equals(Column("attempts"), Param("attempt")), keeps_status=True)
 FINISH = Transition("finish", frozenset({Status.RUNNING}), TERMINAL)
-ABANDON = Transition("abandon", UNFINISHED, frozenset({Status.FAILED}), LEASE_FREE)
-REQUEUE = Transition("requeue", UNFINISHED, UNFINISHED, MESSAGE_LOST, keeps_status=True)
+ABANDON = Transition("abandon", UNFINISHED, frozenset({Status.FAILED}),
+                     all_of(RUNS_ITSELF, LEASE_FREE))
+REQUEUE = Transition("requeue", UNFINISHED, UNFINISHED, all_of(RUNS_ITSELF, MESSAGE_LOST),
+                     keeps_status=True)
+COMPLETE = Transition("complete", UNFINISHED, frozenset({Status.COMPLETED}),
+                      all_of(Not(RUNS_ITSELF), NoUnfinishedChildren(UNFINISHED)))
 
-TRANSITIONS = (CLAIM, RELEASE, FINISH, ABANDON, REQUEUE)
+TRANSITIONS = (CLAIM, RELEASE, FINISH, ABANDON, REQUEUE, COMPLETE)
 
 
 def is_allowed(source: Status, target: Status) -> bool:

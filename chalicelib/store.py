@@ -21,10 +21,22 @@ from chalicelib.states import SweepRules
 
 class SubmissionStore(Protocol):
     def create(self, new: NewSubmission) -> Submission:
-        """Insert a new Pending submission and return it."""
+        """Insert a new Pending submission, and with tests one child per test in the same
+        transaction; return the submission."""
 
     def get(self, submission_id: uuid.UUID) -> Submission | None:
         """The submission, or None if there is none with this id."""
+
+    def children(self, parent_id: uuid.UUID) -> list[Submission]:
+        """A parent's tests, in their order (none for a submission without tests)."""
+
+    def complete(self, parent_id: uuid.UUID, verdict: Verdict | None) -> bool:
+        """The complete move: a parent none of whose tests is unfinished becomes Completed,
+        with ``verdict``. False if a test is unfinished, or it was completed already."""
+
+    def ready_parents(self, limit: int) -> list[uuid.UUID]:
+        """Up to ``limit`` parents that the complete move would take (their last test finished
+        but nobody completed them: the worker died in between)."""
 
     def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
         """Remember the SQS message that now carries a submission."""

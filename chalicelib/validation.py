@@ -16,9 +16,11 @@ from chalicelib.constants import (
     BODY_SIZE_SLACK,
     MAX_ARG_BYTES,
     MAX_ARGS,
+    MAX_TEST_NAME_BYTES,
     MIN_MEMORY_MB,
+    TEST_BODY_SHARE,
 )
-from chalicelib.domain import LIMIT_NAMES, NewSubmission
+from chalicelib.domain import LIMIT_NAMES, NewSubmission, TestCase
 from chalicelib.errors import BadRequest, ClientError, NotFound, PayloadTooLarge
 
 # Accepted spellings (compared case-insensitively) -> the name stored and shown.
@@ -36,6 +38,7 @@ def parse_new_submission(body: bytes | None, config: Config) -> NewSubmission:
     """
     cap = BODY_SIZE_FACTOR * (config.max_code_bytes + 2 * config.max_stdin_bytes +
                               MAX_ARGS * MAX_ARG_BYTES) + BODY_SIZE_SLACK
+    cap += config.max_tests * BODY_SIZE_FACTOR * 2 * config.max_stdin_bytes // TEST_BODY_SHARE
     if body and len(body) > cap:
         raise PayloadTooLarge(f"request body is {len(body)} bytes; code may be at most "
                               f"{config.max_code_bytes} bytes and stdin "
@@ -45,9 +48,8 @@ def parse_new_submission(body: bytes | None, config: Config) -> NewSubmission:
     if code is None:
         raise BadRequest("'code' is required: the JavaScript program to run, as a string")
     _text_field("code", code, config.max_code_bytes)
-    for unsupported in ("tests", "callback_url"):
-        if unsupported in payload:
-            raise BadRequest(f"'{unsupported}' is not supported yet by this server")
+    if "callback_url" in payload:
+        raise BadRequest("'callback_url' is not supported yet by this server")
     expected = payload.get("expected_output")
     if expected is not None:
         _text_field("expected_output", expected, config.max_stdin_bytes)
@@ -55,10 +57,42 @@ def parse_new_submission(body: bytes | None, config: Config) -> NewSubmission:
     if stdin is None:
         stdin = ""
     _text_field("stdin", stdin, config.max_stdin_bytes)
+    args = _args(payload.get("args"), "args")
     return NewSubmission(
         code=code, language=_language(payload.get("language", "JavaScript")), stdin=stdin,
-        args=_args(payload.get("args")), expected_output=expected,
-        limits=_limits(payload.get("limits"), config))
+        args=args, expected_output=expected, limits=_limits(payload.get("limits"), config),
+        tests=_tests(payload.get("tests"), TestCase("", stdin, args, expected), config))
+
+
+def _tests(value: Any, defaults: TestCase, config: Config) -> tuple[TestCase, ...]:
+    """The tests, each taking the submission's stdin, args and expected output where it gives
+    none of its own."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise BadRequest(f"'tests' must be a non-empty list of objects, not {_json_type(value)}"
+                         if not isinstance(value, list) else "'tests' must not be empty")
+    if len(value) > config.max_tests:
+        raise BadRequest(f"'tests' has {len(value)} items; at most {config.max_tests} are accepted")
+    tests = []
+    for index, test in enumerate(value):
+        where = f"tests[{index}]"
+        if not isinstance(test, dict):
+            raise BadRequest(f"'{where}' must be an object, not {_json_type(test)}")
+        unknown = set(test) - {"name", "stdin", "args", "expected_output"}
+        if unknown:
+            raise BadRequest(f"'{where}' has unknown fields {sorted(unknown)}; a test has name, "
+                             "stdin, args and expected_output")
+        name = test.get("name", f"test {index + 1}")
+        _text_field(f"{where}.name", name, MAX_TEST_NAME_BYTES, BadRequest)
+        stdin = test.get("stdin", defaults.stdin)
+        _text_field(f"{where}.stdin", stdin, config.max_stdin_bytes)
+        expected = test.get("expected_output", defaults.expected_output)
+        if expected is not None:
+            _text_field(f"{where}.expected_output", expected, config.max_stdin_bytes)
+        args = _args(test["args"], f"{where}.args") if "args" in test else defaults.args
+        tests.append(TestCase(name, stdin, args, expected))
+    return tuple(tests)
 
 
 def _text_field(name: str, value: Any, max_bytes: int,
@@ -76,15 +110,15 @@ def _text_field(name: str, value: Any, max_bytes: int,
         raise BadRequest(f"'{name}' must not contain NUL characters")
 
 
-def _args(value: Any) -> tuple[str, ...]:
+def _args(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise BadRequest(f"'args' must be a list of strings, not {_json_type(value)}")
+        raise BadRequest(f"'{where}' must be a list of strings, not {_json_type(value)}")
     if len(value) > MAX_ARGS:
-        raise BadRequest(f"'args' has {len(value)} items; at most {MAX_ARGS} are accepted")
+        raise BadRequest(f"'{where}' has {len(value)} items; at most {MAX_ARGS} are accepted")
     for index, arg in enumerate(value):
-        _text_field(f"args[{index}]", arg, MAX_ARG_BYTES, BadRequest)
+        _text_field(f"{where}[{index}]", arg, MAX_ARG_BYTES, BadRequest)
     return tuple(value)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status
+from chalicelib.domain import NewSubmission, Reason, RunOutcome, Status, TestCase, Verdict
 from chalicelib.states import InvalidTransition, SweepRules
 from chalicelib.store import SubmissionStore
 
@@ -272,3 +272,59 @@ class StoreContract:
 
     def test_ping_answers(self, store: SubmissionStore) -> None:
         store.ping()
+
+    # ---- submissions with tests ----------------------------------------------------------------
+    def with_tests(self, store: SubmissionStore, count: int = 3) -> uuid.UUID:
+        tests = tuple(TestCase(f"t{i}", stdin=str(i), args=(f"a{i}",),
+                               expected_output=str(i) if i else None) for i in range(count))
+        return store.create(NewSubmission("code", "JavaScript", stdin="top", tests=tests,
+                                          limits=(("time_ms", 500),))).submission_id
+
+    def test_a_submission_with_tests_is_a_parent_of_one_child_per_test(self, store) -> None:
+        parent = store.get(self.with_tests(store))
+        children = store.children(parent.submission_id)
+        assert parent.is_parent and parent.tests_total == 3 and parent.stdin == "top"
+        assert [(c.test_index, c.test_name, c.stdin, c.args, c.expected_output) for c in children] \
+            == [(0, "t0", "0", ["a0"], None), (1, "t1", "1", ["a1"], "1"), (2, "t2", "2", ["a2"], "2")]
+        assert all(c.parent_id == parent.submission_id and c.code == "code" and not c.is_parent
+                   and c.limits == {"time_ms": 500} and c.status is Status.PENDING for c in children)
+        assert store.children(children[0].submission_id) == []
+
+    def test_a_parent_is_never_claimed_abandoned_or_lost(self, harness, store) -> None:
+        parent = self.with_tests(store)
+        self.later(harness, parent, 3600)
+        assert store.claim(parent, lease_s=30) is None and not store.abandon(parent, "x")
+        lost = {s.submission_id for s in store.lost_messages(rules(), 100)}
+        assert parent not in lost and set(store.mark_requeued([parent], rules())) == set()
+
+    def test_complete_waits_for_every_test_and_happens_once(self, store) -> None:
+        parent = self.with_tests(store)
+        children = store.children(parent)
+        assert parent not in store.ready_parents(100) and not store.complete(parent, None)
+        for child in children[:-1]:
+            store.claim(child.submission_id, lease_s=30)
+            store.finish(child.submission_id, completed())
+        assert parent not in store.ready_parents(100) and not store.complete(parent, None)
+        store.claim(children[-1].submission_id, lease_s=30)
+        store.finish(children[-1].submission_id, completed(), Verdict.WRONG_ANSWER)
+        assert parent in store.ready_parents(100)
+        assert store.complete(parent, Verdict.WRONG_ANSWER) is True
+        row = store.get(parent)
+        assert (row.status, row.reason, row.verdict) == (Status.COMPLETED, "completed", "wrong_answer")
+        assert row.finished_at is not None and parent not in store.ready_parents(100)
+        assert store.complete(parent, Verdict.ACCEPTED) is False and store.get(parent) == row
+
+    def test_an_abandoned_test_that_expected_output_is_a_runtime_error(self, store) -> None:
+        parent = self.with_tests(store, 2)
+        untested, judged = store.children(parent)
+        for child in (untested, judged):
+            assert store.abandon(child.submission_id, "Gave up")
+        assert store.get(untested.submission_id).verdict is None
+        assert store.get(judged.submission_id).verdict == "runtime_error"
+        assert parent in store.ready_parents(100)
+
+    def test_concurrent_completions_have_one_winner(self, store) -> None:
+        parent = self.with_tests(store, 2)
+        for child in store.children(parent):
+            store.abandon(child.submission_id, "Gave up")
+        assert sorted(in_parallel(8, lambda: store.complete(parent, None))) == [False] * 7 + [True]

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,16 @@ from chalicelib.config import Config, ConfigError, load_config, markdown_table, 
 from chalicelib.constants import PROJECT_ROOT
 from chalicelib.domain import STATUS_FOR_REASON, TERMINAL, Status
 from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge
-from chalicelib.states import ABANDON, CLAIM, FINISH, REQUEUE, InvalidTransition, is_allowed
+from chalicelib.states import (
+    ABANDON,
+    CLAIM,
+    COMPLETE,
+    FINISH,
+    REQUEUE,
+    TRANSITIONS,
+    InvalidTransition,
+    is_allowed,
+)
 from chalicelib.validation import parse_new_submission, parse_submission_id
 
 
@@ -111,10 +121,28 @@ def test_allowed_moves(source: Status, target: Status) -> None:
 
 
 @pytest.mark.parametrize(("source", "target"), [
-    (Status.PENDING, Status.COMPLETED), (Status.PENDING, Status.TIMEOUT),
-    (Status.RUNNING, Status.PENDING)])
+    (Status.PENDING, Status.TIMEOUT), (Status.RUNNING, Status.PENDING),
+    (Status.FAILED, Status.PENDING)])
 def test_forbidden_moves(source: Status, target: Status) -> None:
     assert not is_allowed(source, target)
+
+
+def test_only_a_parent_whose_tests_are_all_finished_completes_without_running() -> None:
+    """Pending -> Completed is the complete move alone, and only for a parent (a submission with
+    tests) none of whose children is unfinished; a parent is never claimed, abandoned or re-sent."""
+    now = datetime.now(UTC)
+    parent = {"status": Status.PENDING, "tests_total": 3, "lease_until": None, "queued_at": None,
+              "created_at": now - timedelta(hours=1), "attempts": 0}
+    assert [t.name for t in TRANSITIONS if t.allows(Status.PENDING, Status.COMPLETED)] == ["complete"]
+    assert COMPLETE.condition.holds({**parent, "unfinished_children": 0}, {}, now)
+    assert not COMPLETE.condition.holds({**parent, "unfinished_children": 1}, {}, now)
+    assert not COMPLETE.condition.holds({**parent, "tests_total": None}, {}, now)
+    params = {"stale": 300, "backstop": 3600, "queue_created": None}
+    for move in (CLAIM, ABANDON, REQUEUE):
+        assert not move.condition.holds(parent, params, now), move.name
+        assert move.condition.holds({**parent, "tests_total": None}, params, now), move.name
+    assert "NOT EXISTS (SELECT 1 FROM submissions AS child WHERE child.parent_id =" \
+        in COMPLETE.condition.sql()
 
 
 def test_every_run_reason_finishes_in_a_terminal_status() -> None:
@@ -131,8 +159,8 @@ def test_a_move_to_a_status_it_cannot_reach_raises_rather_than_asserts() -> None
 
 def test_the_guards_render_as_the_sql_the_store_runs() -> None:
     assert CLAIM.condition.sql() == (
-        "(status IN ('Pending', 'Running') AND (status = 'Pending' OR (lease_until IS NULL OR "
-        "lease_until <= now())))")
+        "(status IN ('Pending', 'Running') AND (tests_total IS NULL AND (status = 'Pending' OR "
+        "(lease_until IS NULL OR lease_until <= now()))))")
     requeue = REQUEUE.condition.sql()
     assert "queued_at < %(queue_created)s" in requeue and "make_interval(secs => %(stale)s)" in requeue
 

@@ -413,3 +413,102 @@ def test_the_sweeper_never_touches_a_finished_one(world: World) -> None:
 
 def test_health_says_the_database_answers(world: World) -> None:
     assert world.evaluator.health() == {"status": "ok", "database": "ok"}
+
+
+# ---- submissions with tests ----------------------------------------------------------------------
+def with_tests(world: World, tests: list[dict], **fields) -> uuid.UUID:
+    body = {"code": "judge", "tests": tests, **fields}
+    return world.evaluator.submit(json.dumps(body).encode()).submission_id
+
+
+def test_each_test_is_a_run_of_its_own_with_its_own_message(world: World) -> None:
+    parent = with_tests(world, [{"stdin": "1"}, {"stdin": "2", "name": "two"}, {}], stdin="0")
+    tests = world.store.children(parent)
+    assert world.queue.sent == [t.submission_id for t in tests] and parent not in world.queue.sent
+    assert [(t.test_index, t.test_name, t.stdin) for t in tests] == [
+        (0, "test 1", "1"), (1, "two", "2"), (2, "test 3", "0")]  # the submission's stdin by default
+    assert world.evaluator.view(str(parent)) == "Pending"
+    deliver(world, tests[0].submission_id)
+    assert world.evaluator.view(str(parent)) == "Running"
+
+
+def test_the_last_test_to_finish_completes_the_submission_with_the_first_failing_verdict(
+        world: World) -> None:
+    world.sandbox.outcomes["judge"] = RunOutcome(Reason.COMPLETED, stdout="7\n", exit_code=0)
+    parent = with_tests(world, [{"expected_output": "7"}, {"expected_output": "8"},
+                                {"expected_output": "9"}, {}])
+    tests = world.store.children(parent)
+    for test in reversed(tests):  # in any order
+        assert world.store.get(parent).status is Status.PENDING
+        deliver(world, test.submission_id)
+    view = world.evaluator.view(str(parent))
+    assert (view["status"], view["verdict"], view["summary"]) == (
+        "Completed", "wrong_answer", {"total": 4, "passed": 2})
+    assert [(t["name"], t["verdict"]) for t in view["tests"]] == [
+        ("test 1", "accepted"), ("test 2", "wrong_answer"), ("test 3", "wrong_answer"),
+        ("test 4", None)]
+    assert [given.stdin for given, _ in world.sandbox.given] == ["", "", "", ""]
+
+
+def test_a_duplicate_delivery_of_a_test_changes_nothing(world: World) -> None:
+    parent = with_tests(world, [{}, {}])
+    for test in world.store.children(parent):
+        deliver(world, test.submission_id)
+    before = (world.store.get(parent), world.store.children(parent))
+    deliver(world, world.store.children(parent)[0].submission_id)
+    assert (world.store.get(parent), world.store.children(parent)) == before
+    assert len(world.sandbox.ran) == 2
+
+
+def test_a_message_for_the_parent_itself_runs_nothing(world: World) -> None:
+    parent = with_tests(world, [{}])
+    deliver(world, parent)
+    assert world.sandbox.ran == [] and world.store.get(parent).status is Status.PENDING
+
+
+def test_a_test_given_up_on_counts_against_the_submission(world: World) -> None:
+    world.sandbox.outcomes["judge"] = RunOutcome(Reason.COMPLETED, stdout="7\n", exit_code=0)
+    parent = with_tests(world, [{"expected_output": "7"}, {"expected_output": "7"}])
+    first, second = world.store.children(parent)
+    deliver(world, first.submission_id)
+    for _ in range(world.config.max_attempts):  # the worker dies on the second test, every time
+        world.store.claim(second.submission_id, lease_s=30)
+        world.clock.advance(31)
+    world.evaluator.dead_letter_record(world.dead_letters.record(second.submission_id))
+    view = world.evaluator.view(str(parent))
+    assert (view["status"], view["verdict"], view["summary"]["passed"]) == (
+        "Completed", "runtime_error", 1)
+    assert view["tests"][1]["reason"] == "infrastructure"
+
+
+def test_the_sweeper_completes_a_submission_whose_worker_died_after_the_last_test(
+        world: World) -> None:
+    parent = with_tests(world, [{}, {}])
+    for test in world.store.children(parent):  # finished, but nobody completed the parent
+        world.store.claim(test.submission_id, lease_s=30)
+        world.store.finish(test.submission_id, RunOutcome(Reason.COMPLETED, exit_code=0))
+    assert world.store.get(parent).status is Status.PENDING
+    assert world.evaluator.sweep().completed == [parent]
+    assert world.store.get(parent).status is Status.COMPLETED
+    assert world.evaluator.sweep().completed == []  # once
+
+
+def test_the_sweeper_never_re_sends_a_parent(world: World) -> None:
+    world.queue.down = True
+    parent = with_tests(world, [{}, {}])
+    world.queue.down = False
+    world.clock.advance(11)
+    tests = {t.submission_id for t in world.store.children(parent)}
+    assert set(world.evaluator.sweep().requeued) == tests and parent not in world.queue.sent
+
+
+@pytest.mark.parametrize(("tests", "message"), [
+    ([], "'tests' must not be empty"), ("x", "'tests' must be a non-empty list"),
+    ([5], r"'tests\[0\]' must be an object"), ([{"stdin": 5}], r"'tests\[0\].stdin' must be a string"),
+    ([{"args": "x"}], r"'tests\[0\].args' must be a list"), ([{"nme": "x"}], "unknown fields"),
+    ([{}] * 101, "at most 100"), ([{"name": "x" * 300}], r"'tests\[0\].name' is 300 bytes"),
+])
+def test_bad_tests_are_explained(world: World, tests: object, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        world.evaluator.submit(json.dumps({"code": "1", "tests": tests}).encode())
+    assert world.store.rows == {}

@@ -217,3 +217,33 @@ def test_poison_messages_are_dropped_not_retried_forever(data_dir: Path) -> None
     assert len(stack.events("unknown_submission_dropped")) == 1
 
 
+
+
+def test_killing_the_stack_while_a_submissions_tests_run_completes_every_test_once(
+        data_dir: Path) -> None:
+    """A submission of eight tests, the stack SIGKILLed while some run: after the restart every
+    test is finished, once, and the submission is completed once, by whichever run was last."""
+    stack = start(data_dir)
+    tests = [{"stdin": str(n), "expected_output": str(n * 2)} for n in range(8)]
+    code = ("const n = +require('fs').readFileSync(0, 'utf8'); const t = Date.now();"
+            " while (Date.now() - t < 400) {} console.log(n * 2)")
+    try:
+        install_result_audit(stack.info["database_url"])
+        sid = stack.submit(code, tests=tests)
+        deadline = time.monotonic() + 20
+        while stack.get(sid).json() != "Running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        stack.kill()
+    again = start(data_dir, port=stack.port)
+    try:
+        record = wait_all(again, {sid: 0}, timeout_s=90)[sid]
+        writes = result_writes(again.info["database_url"])
+    finally:
+        again.stop()
+    assert (record["status"], record["verdict"], record["summary"]) == (
+        "Completed", "accepted", {"total": 8, "passed": 8}), record
+    assert writes.pop(sid) == 1  # the submission, completed once
+    assert sorted(writes.values()) == [1] * 8  # and each of its tests, written once
+    assert any(event["submission_id"] == sid for event in again.events("submission_completed"))

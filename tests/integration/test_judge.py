@@ -126,3 +126,49 @@ def test_wait_gives_up_with_the_bare_status_and_bad_waits_are_400(stack: Running
     for wait in ("21", "soon", "-1"):
         response = stack.http.get(f"{stack.url}/submission/{sid}?wait={wait}", timeout=30)
         assert response.status_code == 400 and "wait=" in response.json()["error"]
+
+
+# ---- many test cases --------------------------------------------------------------------------
+SOLUTION = ("const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(' ').map(Number);"
+            " console.log(globalThis.seen ? 'shared!' : a + b); globalThis.seen = true;"
+            " if (a < 0) throw new Error('negative')")
+
+
+def test_tests_run_each_in_a_fresh_process_with_mixed_verdicts_in_order(stack: RunningStack) -> None:
+    tests = [{"name": "small", "stdin": "1 2", "expected_output": "3"},
+             {"name": "wrong", "stdin": "2 2", "expected_output": "5"},
+             {"name": "throws", "stdin": "-1 0", "expected_output": "-1"},
+             {"stdin": "10 20", "expected_output": "30\n"},
+             {"name": "no expectation", "stdin": "0 0"}]
+    record = judged(stack, SOLUTION, tests=tests)
+    assert (record["status"], record["verdict"], record["summary"]) == (
+        "Completed", "wrong_answer", {"total": 5, "passed": 3}), record
+    assert [(t["name"], t["status"], t["verdict"], t["stdout"]) for t in record["tests"]] == [
+        ("small", "Completed", "accepted", "3\n"), ("wrong", "Completed", "wrong_answer", "4\n"),
+        ("throws", "Failed", "runtime_error", "-1\n"), ("test 4", "Completed", "accepted", "30\n"),
+        ("no expectation", "Completed", None, "0\n")]
+    throws = record["tests"][2]
+    assert (throws["reason"], throws["exit_code"]) == ("error", 1)
+    assert all(t["memory_kb"] > 10_000 and t["wall_time_ms"] >= 0 for t in record["tests"])
+
+
+def test_every_test_passing_is_accepted(stack: RunningStack) -> None:
+    record = judged(stack, SOLUTION, tests=[{"stdin": f"{n} {n}", "expected_output": str(2 * n)}
+                                            for n in range(6)])
+    assert (record["verdict"], record["summary"]) == ("accepted", {"total": 6, "passed": 6})
+
+
+def test_tests_run_side_by_side_not_one_after_another(stack: RunningStack) -> None:
+    """Four tests that each wait a second: the stack's two workers take them at once, so the
+    submission is done in about two seconds, not four."""
+    started = time.monotonic()
+    record = judged(stack, "setTimeout(() => console.log('done'), 1000)", tests=[{}] * 4)
+    elapsed = time.monotonic() - started
+    walls = [t["wall_time_ms"] / 1000 for t in record["tests"]]
+    assert record["summary"] == {"total": 4, "passed": 4} and all(w >= 1 for w in walls)
+    assert elapsed < 0.85 * sum(walls), (elapsed, walls)
+
+
+def test_a_bad_test_is_a_400_and_nothing_is_stored(stack: RunningStack) -> None:
+    response = stack.post({"code": "1", "tests": [{"stdin": "1"}, {"stdin": 2}]})
+    assert response.status_code == 400 and "'tests[1].stdin' must be a string" in response.json()["error"]

@@ -93,6 +93,22 @@ def create_submission() -> Response:
         status_code=202)
 
 
+@app.route("/submissions/batch", methods=["POST"], content_types=["application/json"])
+@api_errors
+def create_batch() -> Response:
+    """Up to 20 submissions at once; each item accepted or refused on its own."""
+    answers = get_evaluator().submit_batch(app.current_request.raw_body)
+    return Response(body={"submissions": answers}, status_code=202)
+
+
+@app.route("/submissions/batch", methods=["GET"])
+@api_errors
+def get_batch() -> Response:
+    """Records (or bare statuses) of up to 20 submissions, in order; null for an unknown id."""
+    ids = (app.current_request.query_params or {}).get("ids")
+    return Response(body={"submissions": get_evaluator().view_batch(ids)})
+
+
 def _base_path() -> str:
     """What comes before the route in this request's path: the API Gateway stage ("/api") when
     deployed, nothing locally."""

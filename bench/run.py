@@ -11,6 +11,9 @@ same run (this machine is shared: absolute times drift, ratios much less).
                  rounds every THROUGHPUT_ROUND_MS, oldest first)
     mix          CPU-bound (~50 ms), console-heavy and time-limit programs together: the latency of
                  each kind, to see one slow submission's effect on the others
+    tests        one submission of TESTS quick tests, POST to completed, against TESTS separate
+                 submissions sent at once (target: within 1.2 x the burst)
+    wait         POST then one GET ?wait=, against polling every POLL_INTERVAL_MS (p50 of each)
 
 BENCH_N scales the run (default 300 latency samples and a 2 x N burst). Writes bench/results.json.
 """
@@ -52,6 +55,8 @@ MIX = {
     "time limit": "while (true) {}",
 }
 MIX_COUNTS = {"quick": 30, "cpu ~50 ms": 15, "console-heavy": 15, "time limit": 2}
+TESTS = 50
+QUICK_TEST = "console.log(+require('fs').readFileSync(0, 'utf8') * 2)"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,8 +114,8 @@ class Client:
         return json.loads(data)
 
 
-def submit(client: Client, code: str) -> str:
-    return client.call("POST", "/submission", {"code": code})["submission_id"]
+def submit(client: Client, code: str, **fields: Any) -> str:
+    return client.call("POST", "/submission", {"code": code, **fields})["submission_id"]
 
 
 def status(client: Client, sid: str) -> Any:
@@ -202,6 +207,39 @@ def measure_mix(stack: RunningStack) -> dict[str, dict[str, float]]:
             for kind in MIX}
 
 
+def measure_tests_against_a_burst(stack: RunningStack, count: int = TESTS) -> tuple[float, float]:
+    """(ms for one submission of ``count`` tests, ms for ``count`` submissions sent at once),
+    each from the first POST until everything is finished; the burst first, then the tests."""
+    client = per_thread_client(stack.url)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda n: submit(client(), QUICK_TEST, stdin=str(n)), range(count)))
+    checker = Client(stack.url)
+    for sid in ids:
+        wait_terminal(checker, sid)
+    burst_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    sid = submit(checker, QUICK_TEST, tests=[{"stdin": str(n), "expected_output": str(2 * n)}
+                                             for n in range(count)])
+    record = wait_terminal(checker, sid)
+    tests_ms = (time.perf_counter() - started) * 1000
+    assert record["verdict"] == "accepted", record
+    return tests_ms, burst_ms
+
+
+def measure_wait(stack: RunningStack, samples: int) -> list[float]:
+    """ms from POST to the answer of one GET ?wait=5, per sample."""
+    client = Client(stack.url)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        sid = submit(client, "2 + 2")
+        body = client.call("GET", f"/submission/{sid}?wait=5")
+        assert isinstance(body, dict) and body["status"] in TERMINAL, body
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def run(samples: int) -> dict[str, Any]:
     floor_samples = max(samples // 3, 30)
     floor_ms, spawn_before = measure_floor(floor_samples)
@@ -212,6 +250,8 @@ def run(samples: int) -> dict[str, Any]:
         latencies, split = measure_latency(stack, samples)
         throughput = measure_throughput(stack, 2 * samples)
         mix = measure_mix(stack)
+        tests_ms, burst_ms = measure_tests_against_a_burst(stack)
+        waits = measure_wait(stack, max(samples // 3, 30))
     finally:
         stack.stop()
         stop_postgres(data_dir / "pg")
@@ -230,6 +270,10 @@ def run(samples: int) -> dict[str, Any]:
         "latency_p50_ratio": round(p50 / floor_ms, 2), "latency_p99_ratio": round(p99 / floor_ms, 2),
         "throughput_ratio": round(throughput / spawn_per_s, 2),
         "stages_median_ms": split, "mix": mix,
+        "tests": TESTS, "tests_ms": round(tests_ms, 1), "burst_ms": round(burst_ms, 1),
+        "tests_ratio": round(tests_ms / burst_ms, 2),
+        "wait_p50_ms": round(percentile(waits, 50), 1),
+        "wait_p50_ratio": round(percentile(waits, 50) / p50, 2),
     }
 
 
@@ -244,6 +288,11 @@ def table(results: dict[str, Any]) -> str:
         ("latency p50 / floor", f"{results['latency_p50_ratio']}  (target <= 2.0)"),
         ("latency p99 / floor", f"{results['latency_p99_ratio']}  (target <= 4.0)"),
         ("throughput / spawn throughput", f"{results['throughput_ratio']}  (target >= 0.7)"),
+        (f"{results['tests']} tests in one submission", f"{results['tests_ms']} ms"),
+        (f"{results['tests']} submissions at once", f"{results['burst_ms']} ms"),
+        ("tests / burst", f"{results['tests_ratio']}  (target <= 1.2)"),
+        ("latency p50 with ?wait=", f"{results['wait_p50_ms']} ms"),
+        ("?wait= p50 / polling p50", f"{results['wait_p50_ratio']}"),
     ]
     rows += [(f"  stage: {k}", f"{v} ms") for k, v in results["stages_median_ms"].items()]
     rows += [(f"  mix: {k}", f"p50 {v['p50_ms']} ms, max {v['max_ms']} ms (n={v['n']})")

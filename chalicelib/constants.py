@@ -55,6 +55,8 @@ MAX_ARGS = 64
 MAX_ARG_BYTES = 4096
 # The least memory a request may ask for: Node's own start needs about this much heap.
 MIN_MEMORY_MB = 32
+# Submissions in one POST /submissions/batch (and ids in one GET): Judge0's batch size.
+MAX_BATCH = 20
 # A test's name, as a judge shows it.
 MAX_TEST_NAME_BYTES = 256
 # The body of a submission with tests may carry, on average, this fraction of a full stdin and
@@ -73,7 +75,9 @@ FRESH_SUBMISSION_S = 10
 # was not recreated: the backstop for a purged queue. Long, so that a backlog is never copied.
 PURGED_QUEUE_BACKSTOP_S = 3600
 # The sweeper sends this many at a time: one SQS batch call.
-SWEEP_CHUNK = 10
+# SQS takes at most ten messages in one SendMessageBatch.
+SQS_BATCH = 10
+SWEEP_CHUNK = SQS_BATCH
 # The longest SQS allows a dead letter to wait: time to notice and investigate.
 DLQ_RETENTION_S = 14 * 24 * 3600
 # The longest visibility timeout SQS accepts (ChangeMessageVisibility), 12 hours.

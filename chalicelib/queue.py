@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.constants import MAX_VISIBILITY_S
+from chalicelib.constants import MAX_VISIBILITY_S, SQS_BATCH
 from chalicelib.errors import QueueUnavailable
 
 # Short timeouts: an API call must fail fast (and answer) when SQS is unreachable, not hang.
@@ -103,13 +103,17 @@ class SubmissionQueue:
         return response["MessageId"]
 
     def send_many(self, submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        """Enqueue up to 10 submissions in one call; return the MessageId of each one sent
-        (any the queue refused are left out, to be tried again)."""
-        response = self._call("send_message_batch", QueueUrl=self.queue_url, Entries=[
-            {"Id": str(index), "MessageBody": message_body(sid)}
-            for index, sid in enumerate(submission_ids)])
-        return {submission_ids[int(ok["Id"])]: ok["MessageId"]
-                for ok in response.get("Successful", [])}
+        """Enqueue submissions, SQS_BATCH to a call; return the MessageId of each one sent (any
+        the queue refused are left out, to be tried again)."""
+        sent: dict[uuid.UUID, str] = {}
+        for start in range(0, len(submission_ids), SQS_BATCH):
+            chunk = submission_ids[start:start + SQS_BATCH]
+            response = self._call("send_message_batch", QueueUrl=self.queue_url, Entries=[
+                {"Id": str(index), "MessageBody": message_body(sid)}
+                for index, sid in enumerate(chunk)])
+            sent.update({chunk[int(ok["Id"])]: ok["MessageId"]
+                         for ok in response.get("Successful", [])})
+        return sent
 
     def created_at(self) -> datetime:
         """When the queue was created: a message sent before that went with an older queue."""

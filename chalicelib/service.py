@@ -25,15 +25,22 @@ from chalicelib.constants import (
     WAIT_FIRST_PAUSE_S,
     WAIT_MAX_PAUSE_S,
 )
-from chalicelib.domain import Limits, Status, Submission
-from chalicelib.errors import InfrastructureError, Misconfigured, NotFound
+from chalicelib.domain import Limits, NewSubmission, Status, Submission
+from chalicelib.errors import ClientError, InfrastructureError, Misconfigured, NotFound
 from chalicelib.judging import overall_verdict, verdict
 from chalicelib.logs import get_logger
 from chalicelib.queue import QueueRecord, SubmissionQueue, parse_message_body
 from chalicelib.sandbox import NodeSandbox
 from chalicelib.states import SweepRules, is_held, out_of_attempts, past_retry_budget
 from chalicelib.store import SubmissionStore
-from chalicelib.validation import parse_new_submission, parse_submission_id, parse_wait
+from chalicelib.validation import (
+    parse_batch,
+    parse_batch_ids,
+    parse_new_submission,
+    parse_payload,
+    parse_submission_id,
+    parse_wait,
+)
 from chalicelib.views import public_view
 
 api_log = get_logger("api")
@@ -92,7 +99,35 @@ class Evaluator:
         """Validate, store as Pending, enqueue. The submission is accepted once it is stored:
         if the send fails, it stays Pending with no message and the sweeper enqueues it later.
         """
-        new = parse_new_submission(body, self.config)
+        return self._accept(parse_new_submission(body, self.config))
+
+    def submit_batch(self, body: bytes | None) -> list[dict[str, str]]:
+        """Each item of a batch accepted or refused on its own, in order: ``{"submission_id",
+        "status"}`` or ``{"error"}``."""
+        answers: list[dict[str, str]] = []
+        for item in parse_batch(body, self.config):
+            try:
+                submission = self._accept(parse_payload(item, self.config))
+            except ClientError as exc:
+                answers.append({"error": str(exc)})
+                continue
+            answers.append({"submission_id": str(submission.submission_id),
+                            "status": submission.status.value})
+        return answers
+
+    def view_batch(self, ids: str | None) -> list[str | dict[str, Any] | None]:
+        """GET /submissions/batch?ids=...: each record (or bare status) in order, None for an id
+        that names no submission."""
+        views: list[str | dict[str, Any] | None] = []
+        for submission_id in parse_batch_ids(ids):
+            try:
+                views.append(self.view(submission_id))
+            except NotFound:
+                views.append(None)
+        return views
+
+    def _accept(self, new: NewSubmission) -> Submission:
+        """Store as Pending, then enqueue (see submit)."""
         submission = self.store.create(new)
         sid = str(submission.submission_id)
         metrics.count("SubmissionsAccepted")

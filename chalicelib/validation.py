@@ -16,6 +16,7 @@ from chalicelib.constants import (
     BODY_SIZE_SLACK,
     MAX_ARG_BYTES,
     MAX_ARGS,
+    MAX_BATCH,
     MAX_TEST_NAME_BYTES,
     MIN_MEMORY_MB,
     TEST_BODY_SHARE,
@@ -36,14 +37,51 @@ def parse_new_submission(body: bytes | None, config: Config) -> NewSubmission:
         PayloadTooLarge: the code, the input or the body is over its cap.
         BadRequest: anything else wrong with the body.
     """
-    cap = BODY_SIZE_FACTOR * (config.max_code_bytes + 2 * config.max_stdin_bytes +
-                              MAX_ARGS * MAX_ARG_BYTES) + BODY_SIZE_SLACK
-    cap += config.max_tests * BODY_SIZE_FACTOR * 2 * config.max_stdin_bytes // TEST_BODY_SHARE
+    cap = _body_cap(config)
     if body and len(body) > cap:
         raise PayloadTooLarge(f"request body is {len(body)} bytes; code may be at most "
                               f"{config.max_code_bytes} bytes and stdin "
                               f"{config.max_stdin_bytes}")
-    payload = _json_object(body)
+    return parse_payload(_json_object(body), config)
+
+
+def parse_batch(body: bytes | None, config: Config) -> list[dict[str, Any]]:
+    """The items of a ``POST /submissions/batch`` body, ``{"submissions": [...]}``, unparsed:
+    each is validated on its own, so that one bad item does not reject the others.
+
+    Raises:
+        PayloadTooLarge: the body is over the cap.
+        BadRequest: the body is not such an object, or has no items or too many.
+    """
+    cap = MAX_BATCH * _body_cap(config)
+    if body and len(body) > cap:
+        raise PayloadTooLarge(f"request body is {len(body)} bytes; a batch may be {cap}")
+    items = _json_object(body).get("submissions")
+    if not isinstance(items, list) or not items:
+        raise BadRequest("a batch is {\"submissions\": [ ... ]}: a non-empty list of submissions")
+    if len(items) > MAX_BATCH:
+        raise BadRequest(f"a batch has at most {MAX_BATCH} submissions, not {len(items)}")
+    return items
+
+
+def parse_batch_ids(text: str | None) -> list[str]:
+    """The ids of ``GET /submissions/batch?ids=a,b,c``, in order.
+
+    Raises:
+        BadRequest: no ids, or more than a batch holds.
+    """
+    ids = [part.strip() for part in (text or "").split(",") if part.strip()]
+    if not ids:
+        raise BadRequest("ids is required: GET /submissions/batch?ids=<id>,<id>,...")
+    if len(ids) > MAX_BATCH:
+        raise BadRequest(f"at most {MAX_BATCH} ids at once, not {len(ids)}")
+    return ids
+
+
+def parse_payload(payload: Any, config: Config) -> NewSubmission:
+    """Validate one submission given as a decoded JSON value (see parse_new_submission)."""
+    if not isinstance(payload, dict):
+        raise BadRequest(f"a submission must be a JSON object, not {_json_type(payload)}")
     code = payload.get("code")
     if code is None:
         raise BadRequest("'code' is required: the JavaScript program to run, as a string")
@@ -93,6 +131,13 @@ def _tests(value: Any, defaults: TestCase, config: Config) -> tuple[TestCase, ..
         args = _args(test["args"], f"{where}.args") if "args" in test else defaults.args
         tests.append(TestCase(name, stdin, args, expected))
     return tuple(tests)
+
+
+def _body_cap(config: Config) -> int:
+    """The largest body one submission may be: JSON escaping can make each byte of text six."""
+    return (BODY_SIZE_FACTOR * (config.max_code_bytes + 2 * config.max_stdin_bytes +
+                                MAX_ARGS * MAX_ARG_BYTES) + BODY_SIZE_SLACK +
+            config.max_tests * BODY_SIZE_FACTOR * 2 * config.max_stdin_bytes // TEST_BODY_SHARE)
 
 
 def _text_field(name: str, value: Any, max_bytes: int,

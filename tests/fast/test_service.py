@@ -512,3 +512,36 @@ def test_bad_tests_are_explained(world: World, tests: object, message: str) -> N
     with pytest.raises(BadRequest, match=message):
         world.evaluator.submit(json.dumps({"code": "1", "tests": tests}).encode())
     assert world.store.rows == {}
+
+
+# ---- batches --------------------------------------------------------------------------------------
+def test_a_batch_accepts_each_good_item_and_explains_each_bad_one(world: World) -> None:
+    items = [{"code": "1"}, {"code": 5}, {"code": "2", "language": "cobol"}, "x", {"code": "3"}]
+    answers = world.evaluator.submit_batch(json.dumps({"submissions": items}).encode())
+    assert [sorted(a) for a in answers] == [["status", "submission_id"], ["error"], ["error"],
+                                            ["error"], ["status", "submission_id"]]
+    assert "'code' must be a string" in answers[1]["error"]
+    assert "unsupported language" in answers[2]["error"]
+    assert "must be a JSON object" in answers[3]["error"]
+    assert [str(sid) for sid in world.queue.sent] == [answers[0]["submission_id"],
+                                                      answers[4]["submission_id"]]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"submissions": []}, "non-empty list"), ({"items": [{"code": "1"}]}, "non-empty list"),
+    ({"submissions": [{"code": "1"}] * 21}, "at most 20 submissions, not 21")])
+def test_a_batch_that_is_not_one_is_refused_whole(world: World, body: dict, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        world.evaluator.submit_batch(json.dumps(body).encode())
+    assert world.store.rows == {}
+
+
+def test_a_batch_read_answers_in_order_with_null_for_what_is_not_there(world: World) -> None:
+    done, waiting = submitted(world, "2 + 2"), submitted(world)
+    deliver(world, done)
+    views = world.evaluator.view_batch(f"{done},{uuid.uuid4()}, {waiting},not-an-id")
+    assert (views[0]["result"], views[1], views[2], views[3]) == ("2 + 2", None, "Pending", None)
+    with pytest.raises(BadRequest, match="ids is required"):
+        world.evaluator.view_batch(None)
+    with pytest.raises(BadRequest, match="at most 20 ids"):
+        world.evaluator.view_batch(",".join(str(uuid.uuid4()) for _ in range(21)))

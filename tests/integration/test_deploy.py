@@ -249,7 +249,7 @@ def test_the_api_definition_imports_into_api_gateway(localstack: LocalStackServe
     routes = {(r["path"], m) for r in resources for m in r.get("resourceMethods", {})}
     assert {("/submission", "POST"), ("/submission/{submission_id}", "GET"),
             ("/code/create", "POST"), ("/code/poll/{submission_id}", "GET"),
-            ("/health", "GET")} <= routes
+            ("/health", "GET"), ("/submissions/batch", "POST"), ("/submissions/batch", "GET")} <= routes
 
 
 # ---- docker-compose.localstack.yml --------------------------------------------------------------

@@ -169,6 +169,33 @@ def test_tests_run_side_by_side_not_one_after_another(stack: RunningStack) -> No
     assert elapsed < 0.85 * sum(walls), (elapsed, walls)
 
 
+def test_more_tests_than_one_sqs_batch_all_run_at_once(stack: RunningStack) -> None:
+    """25 tests: their messages go out in three SendMessageBatch calls (SQS takes ten a call),
+    and the submission completes as soon as they have run, not at the sweeper's next round."""
+    started = time.monotonic()
+    record = judged(stack, SOLUTION, tests=[{"stdin": f"{n} 1", "expected_output": str(n + 1)}
+                                            for n in range(25)])
+    assert (record["verdict"], record["summary"]) == ("accepted", {"total": 25, "passed": 25})
+    assert time.monotonic() - started < 20 and not stack.events("enqueue_failed")
+
+
 def test_a_bad_test_is_a_400_and_nothing_is_stored(stack: RunningStack) -> None:
     response = stack.post({"code": "1", "tests": [{"stdin": "1"}, {"stdin": 2}]})
     assert response.status_code == 400 and "'tests[1].stdin' must be a string" in response.json()["error"]
+
+
+# ---- batches ------------------------------------------------------------------------------------
+def test_a_batch_with_one_bad_item_runs_the_others(stack: RunningStack) -> None:
+    response = stack.post({"submissions": [{"code": "1 + 1"}, {"code": 7}, {"code": "'b'"}]},
+                          path="/submissions/batch")
+    assert response.status_code == 202, response.text
+    first, bad, third = response.json()["submissions"]
+    assert "'code' must be a string" in bad["error"] and first["status"] == "Pending"
+    ids = [first["submission_id"], third["submission_id"]]
+    records = {sid: stack.wait(sid) for sid in ids}
+    listed = stack.http.get(f"{stack.url}/submissions/batch?ids={ids[0]},{ids[1]},nope",
+                            timeout=10).json()["submissions"]
+    assert [r["result"] for r in listed[:2]] == ["2", "b"] and listed[2] is None
+    assert listed[:2] == [records[sid] for sid in ids]
+    too_many = stack.post({"submissions": [{"code": "1"}] * 21}, path="/submissions/batch")
+    assert too_many.status_code == 400 and "at most 20" in too_many.json()["error"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,6 +103,10 @@ class MemoryStore:
     def get(self, submission_id: uuid.UUID) -> Submission | None:
         with self._lock:
             return self.rows.get(submission_id)
+
+    def record_sent(self, sent: Mapping[uuid.UUID, str]) -> None:
+        for submission_id, job_id in sent.items():
+            self.record_enqueued(submission_id, job_id)
 
     def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
         now = self.clock()

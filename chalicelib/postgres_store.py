@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import psycopg
@@ -228,6 +228,13 @@ class PostgresStore:
     @_translated
     def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
         self._rowcount(RECORD_ENQUEUED, (job_id, submission_id))
+
+    @_translated
+    def record_sent(self, sent: Mapping[uuid.UUID, str]) -> None:
+        self._rowcount(
+            "UPDATE submissions AS s SET job_id = sent.job_id, queued_at = now(), updated_at = now()"
+            " FROM unnest(%s::uuid[], %s::text[]) AS sent (submission_id, job_id)"
+            " WHERE s.submission_id = sent.submission_id", (list(sent), list(sent.values())))
 
     @_translated
     def claim(self, submission_id: uuid.UUID, lease_s: int) -> Submission | None:

@@ -142,8 +142,7 @@ class Evaluator:
             api_log.error("enqueue_failed", extra={"submission_id": sid, "error": str(exc)})
             return submission
         try:
-            for run_id, job_id in sent.items():
-                self.store.record_enqueued(run_id, job_id)
+            self.store.record_sent(sent)
         except InfrastructureError as exc:  # sent but not noted: the sweeper may send a copy
             api_log.warning("enqueue_not_recorded", extra={"submission_id": sid, "error": str(exc)})
             return submission
@@ -405,8 +404,8 @@ class Evaluator:
         except InfrastructureError as exc:
             self.store.forget_requeued(marked)
             return str(exc)
-        for sid, job_id in sent.items():
-            self.store.record_enqueued(sid, job_id)
+        self.store.record_sent(sent)
+        for sid in sent:
             result.requeued.append(sid)
             metrics.count("SweeperResends")
             sweep_log.warning("submission_requeued", extra={"submission_id": str(sid)})

@@ -12,7 +12,7 @@ changes again. A store makes no decisions and calls nothing but its database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from chalicelib.domain import NewSubmission, RunOutcome, Submission, Verdict
@@ -40,6 +40,9 @@ class SubmissionStore(Protocol):
 
     def record_enqueued(self, submission_id: uuid.UUID, job_id: str) -> None:
         """Remember the SQS message that now carries a submission."""
+
+    def record_sent(self, sent: Mapping[uuid.UUID, str]) -> None:
+        """record_enqueued for many (submission id -> message id), in one statement."""
 
     def claim(self, submission_id: uuid.UUID, lease_s: int) -> Submission | None:
         """The claim move: Running for ``lease_s``, attempts + 1. None when it is unknown,

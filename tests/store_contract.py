@@ -87,6 +87,13 @@ class StoreContract:
         row = store.get(sid)
         assert row.job_id == "msg-1" and row.queued_at is not None
 
+    def test_record_sent_keeps_each_message_id_in_one_go(self, store: SubmissionStore) -> None:
+        ids = [store.create(NewSubmission("1", "JavaScript")).submission_id for _ in range(3)]
+        store.record_sent({ids[0]: "m-a", ids[2]: "m-c"})
+        rows = [store.get(sid) for sid in ids]
+        assert [row.job_id for row in rows] == ["m-a", None, "m-c"]
+        assert rows[0].queued_at is not None and rows[1].queued_at is None
+
     # ---- claim, release, finish ---------------------------------------------------------------
     def test_claim_moves_pending_to_running_once(self, store: SubmissionStore) -> None:
         sid = store.create(NewSubmission("1", "JavaScript")).submission_id

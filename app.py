@@ -163,6 +163,14 @@ def dead_letters(event: Any) -> dict[str, Any]:
                                   event.context)
 
 
+@app.on_sqs_message(queue=CONFIG.callbacks_queue, batch_size=CONFIG.batch_size,
+                    maximum_concurrency=CONFIG.callbacks_concurrency)
+def deliver_callbacks(event: Any) -> dict[str, Any]:
+    """A finished submission's record to its callback_url: the one function that connects out."""
+    return partial_batch_response(event.to_dict(), get_evaluator().deliver_callback_record,
+                                  event.context)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep(event: Any) -> dict[str, int]:
     result = get_evaluator().sweep()

@@ -88,6 +88,10 @@ def _default_pool_size(environ: Mapping[str, str]) -> str:
     return "1" if in_lambda(environ) else "4"
 
 
+def _default_allow_private(environ: Mapping[str, str]) -> str:
+    return "0" if in_lambda(environ) else "1"
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -180,6 +184,12 @@ class Config:
     aws_region: str = option("AWS_DEFAULT_REGION", "us-east-1", str, "AWS region of the queues.")
     queue_name: str = option("SUBMISSIONS_QUEUE", "submissions", str, "Queue the API sends to.")
     dlq_name: str = option("SUBMISSIONS_DLQ", "submissions-dlq", str, "Dead-letter queue.")
+    callbacks_queue: str = option(
+        "CALLBACKS_QUEUE", "callbacks", str,
+        "Queue of finished submissions whose record is to be POSTed to their callback_url.")
+    callbacks_dlq: str = option(
+        "CALLBACKS_DLQ", "callbacks-dlq", str,
+        "Where a callback goes after CALLBACK_ATTEMPTS failed deliveries (kept 14 days).")
     # ---- one run
     max_code_bytes: int = option(
         "MAX_CODE_BYTES", "65536", _positive_int, "Largest program accepted.")
@@ -198,6 +208,17 @@ class Config:
     max_stdin_bytes: int = option(
         "MAX_STDIN_BYTES", "1048576", _positive_int,
         "Largest standard input (and expected output) accepted for one run.")
+    callback_timeout_s: int = option(
+        "CALLBACK_TIMEOUT_S", "5", _positive_int, "How long one callback delivery may take.")
+    callback_attempts: int = option(
+        "CALLBACK_ATTEMPTS", "3", _positive_int,
+        "Deliveries of one callback before it is given up (a failed one is retried after 2, 4, "
+        "8... seconds); a failed delivery never changes the submission.")
+    callback_allow_private: bool = option(
+        "CALLBACK_ALLOW_PRIVATE", _default_allow_private, _flag,
+        "Callbacks may go to loopback and private addresses. Off where deployed (SSRF: never the "
+        "metadata service, the VPC, the function itself); on in the local stack, for tests.",
+        shown="0 in Lambda, else 1")
     max_tests: int = option(
         "MAX_TESTS", "100", _positive_int,
         "Most test cases one submission may have; each runs as a run of its own.")
@@ -292,10 +313,16 @@ class Config:
         return 2
 
     @property
+    def callbacks_concurrency(self) -> int:
+        """The callback function's mapping concurrency: AWS's minimum."""
+        return 2
+
+    @property
     def database_connections(self) -> int:
         """The most connections a deployed stage opens: one per container of each function
-        (API, worker, DLQ handler, sweeper), each function capped in its concurrency."""
-        return self.api_concurrency + self.worker_concurrency + self.dlq_concurrency + 1
+        (API, worker, DLQ handler, sweeper, callbacks), each capped in its concurrency."""
+        return (self.api_concurrency + self.worker_concurrency + self.dlq_concurrency + 1 +
+                self.callbacks_concurrency)
 
 
 def visibility_timeout_for(worker_timeout_s: int) -> int:

@@ -57,6 +57,8 @@ MAX_ARG_BYTES = 4096
 MIN_MEMORY_MB = 32
 # Submissions in one POST /submissions/batch (and ids in one GET): Judge0's batch size.
 MAX_BATCH = 20
+# A callback URL, as browsers bound them.
+MAX_CALLBACK_URL_BYTES = 2048
 # A test's name, as a judge shows it.
 MAX_TEST_NAME_BYTES = 256
 # The body of a submission with tests may carry, on average, this fraction of a full stdin and

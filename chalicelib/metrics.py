@@ -13,6 +13,7 @@ stack's log. Each handler invocation records what it did and ``flush()`` writes 
     DeadLetters          count    a dead letter was handled
     DeadLetterRedrives   count    ... and sent back to the queue, within the retry budget
     SweeperResends       count    the sweeper sent a lost message again
+    Callbacks            count    a callback delivery, by ``outcome`` (delivered, failed, refused)
 """
 
 from __future__ import annotations

@@ -130,7 +130,8 @@ def build_evaluator(config: Config) -> Evaluator:
     sandbox = NodeSandbox(config.node_path, config.harness_path,
                           exec_helper=config.exec_helper_path)
     evaluator = Evaluator(config, store, SubmissionQueue(client, config.queue_name), sandbox,
-                          dead_letters=SubmissionQueue(client, config.dlq_name))
+                          dead_letters=SubmissionQueue(client, config.dlq_name),
+                          callbacks=SubmissionQueue(client, config.callbacks_queue))
     sandbox.keep_warm(evaluator.limits, config.warm_runners)
     return evaluator
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import metrics
+from chalicelib.callbacks import CallbackFailed, CallbackRefused, check_destination, post, resolve
 from chalicelib.config import Config, visibility_timeout_for
 from chalicelib.constants import (
     PURGED_QUEUE_BACKSTOP_S,
@@ -47,6 +48,7 @@ api_log = get_logger("api")
 worker_log = get_logger("worker")
 dlq_log = get_logger("dlq")
 sweep_log = get_logger("sweeper")
+callback_log = get_logger("callbacks")
 
 
 def utc_now() -> datetime:
@@ -76,6 +78,7 @@ class Evaluator:
 
     def __init__(self, config: Config, store: SubmissionStore, queue: SubmissionQueue,
                  sandbox: NodeSandbox, dead_letters: SubmissionQueue | None = None,
+                 callbacks: SubmissionQueue | None = None,
                  clock: Callable[[], datetime] = utc_now,
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -85,6 +88,9 @@ class Evaluator:
         self.store = store
         self.queue = queue
         self.dead_letters = dead_letters
+        self.callbacks = callbacks
+        self.resolver = resolve  # how a callback's host is resolved (the SSRF check)
+        self.poster = post       # how a callback is delivered
         self.sandbox = sandbox
         self.clock = clock
 
@@ -128,6 +134,8 @@ class Evaluator:
 
     def _accept(self, new: NewSubmission) -> Submission:
         """Store as Pending, then enqueue (see submit)."""
+        if new.callback_url is not None:
+            check_destination(new.callback_url, self.config.callback_allow_private, self.resolver)
         submission = self.store.create(new)
         sid = str(submission.submission_id)
         metrics.count("SubmissionsAccepted")
@@ -257,6 +265,8 @@ class Evaluator:
             metrics.milliseconds("RunDuration", outcome.duration_ms)
             if claimed.parent_id is not None:
                 self._complete_parent(claimed.parent_id)
+            else:
+                self._notify(submission_id, claimed.callback_url)
         worker_log.info("run_finished" if written else "result_discarded_already_finished", extra={
             "submission_id": sid, "status": outcome.status.value, "reason": outcome.reason.value,
             "duration_ms": outcome.duration_ms})
@@ -325,6 +335,8 @@ class Evaluator:
             dlq_log.error("submission_abandoned", extra={**extra, "why": why})
             if current.parent_id is not None:
                 self._complete_parent(current.parent_id)
+            else:
+                self._notify(submission_id, current.callback_url)
         else:
             dlq_log.info("dead_letter_ignored", extra={**extra, "status": "changed meanwhile"})
 
@@ -339,7 +351,54 @@ class Evaluator:
         if completed:
             worker_log.info("submission_completed", extra={
                 "submission_id": str(parent_id), "tests": len(tests)})
+            parent = self.store.get(parent_id)
+            self._notify(parent_id, parent.callback_url if parent else None)
         return completed
+
+    # ---- callbacks --------------------------------------------------------------------------
+    def _notify(self, submission_id: uuid.UUID, callback_url: str | None) -> None:
+        """Queue the delivery of a finished submission's record to its callback_url. Best
+        effort: the submission is finished either way, and its record can always be read."""
+        if not callback_url or self.callbacks is None:
+            return
+        try:
+            self.callbacks.send(submission_id)
+        except InfrastructureError as exc:
+            worker_log.error("callback_not_queued", extra={
+                "submission_id": str(submission_id), "error": str(exc)})
+
+    def deliver_callback_record(self, record: QueueRecord) -> None:
+        """POST one finished submission's record to its callback_url; raise (to be retried
+        with back-off) if the destination did not take it."""
+        with self._retried(record, self.callbacks, callback_log, self.config.visibility_timeout_s):
+            self._deliver_one(record)
+
+    def _deliver_one(self, record: QueueRecord) -> None:
+        submission_id = parse_message_body(record.body)
+        submission = self.store.get(submission_id) if submission_id is not None else None
+        if submission is None or not submission.callback_url or not submission.status.is_terminal:
+            callback_log.warning("callback_dropped", extra={"message_id": record.message_id})
+            return
+        extra = {"submission_id": str(submission_id), "attempt": record.receive_count}
+        url = submission.callback_url
+        try:  # again: what the name resolves to may have changed since the submission
+            check_destination(url, self.config.callback_allow_private, self.resolver)
+        except CallbackRefused as exc:
+            callback_log.error("callback_refused", extra={**extra, "error": str(exc)})
+            metrics.count("Callbacks", outcome="refused")
+            return
+        tests = self.store.children(submission.submission_id) if submission.is_parent else []
+        try:
+            status = self.poster(url, public_view(submission, tests),
+                                 self.config.callback_timeout_s)
+        except CallbackFailed as exc:
+            callback_log.warning("callback_failed", extra={
+                **extra, "error": str(exc),
+                "given_up": record.receive_count >= self.config.callback_attempts})
+            metrics.count("Callbacks", outcome="failed")
+            raise
+        callback_log.info("callback_delivered", extra={**extra, "status": status})
+        metrics.count("Callbacks", outcome="delivered")
 
     def _why_give_up(self, submission: Submission, now: datetime) -> str | None:
         """Why to stop trying, or None to try again."""
@@ -376,6 +435,8 @@ class Evaluator:
                     sweep_log.error("submission_abandoned", extra={"submission_id": str(sid)})
                     if submission.parent_id is not None:
                         self._complete_parent(submission.parent_id)
+                    else:
+                        self._notify(sid, submission.callback_url)
             else:
                 to_send.append(sid)
         for start in range(0, len(to_send), SWEEP_CHUNK):

@@ -10,6 +10,7 @@ import json
 import uuid
 from typing import Any
 
+from chalicelib.callbacks import check_url
 from chalicelib.config import Config
 from chalicelib.constants import (
     BODY_SIZE_FACTOR,
@@ -86,8 +87,9 @@ def parse_payload(payload: Any, config: Config) -> NewSubmission:
     if code is None:
         raise BadRequest("'code' is required: the JavaScript program to run, as a string")
     _text_field("code", code, config.max_code_bytes)
-    if "callback_url" in payload:
-        raise BadRequest("'callback_url' is not supported yet by this server")
+    callback_url = payload.get("callback_url")
+    if callback_url is not None:
+        check_url(callback_url)
     expected = payload.get("expected_output")
     if expected is not None:
         _text_field("expected_output", expected, config.max_stdin_bytes)
@@ -99,7 +101,8 @@ def parse_payload(payload: Any, config: Config) -> NewSubmission:
     return NewSubmission(
         code=code, language=_language(payload.get("language", "JavaScript")), stdin=stdin,
         args=args, expected_output=expected, limits=_limits(payload.get("limits"), config),
-        tests=_tests(payload.get("tests"), TestCase("", stdin, args, expected), config))
+        tests=_tests(payload.get("tests"), TestCase("", stdin, args, expected), config),
+        callback_url=callback_url)
 
 
 def _tests(value: Any, defaults: TestCase, config: Config) -> tuple[TestCase, ...]:

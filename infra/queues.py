@@ -20,6 +20,17 @@ class QueueUrls:
     queue_arn: str
     dlq_url: str
     dlq_arn: str
+    callbacks_url: str = ""
+    callbacks_arn: str = ""
+    callbacks_dlq_url: str = ""
+    callbacks_dlq_arn: str = ""
+
+    def by_name(self, config: Config) -> dict[str, tuple[str, str]]:
+        """Queue name -> (url, arn), for wiring the handlers to them."""
+        return {config.queue_name: (self.queue_url, self.queue_arn),
+                config.dlq_name: (self.dlq_url, self.dlq_arn),
+                config.callbacks_queue: (self.callbacks_url, self.callbacks_arn),
+                config.callbacks_dlq: (self.callbacks_dlq_url, self.callbacks_dlq_arn)}
 
 
 def ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, str]:
@@ -50,14 +61,23 @@ def redrive_policy(config: Config, dlq_arn: Any) -> dict[str, Any]:
     return {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": config.max_receive_count}
 
 
+def callbacks_redrive_policy(config: Config, dlq_arn: Any) -> dict[str, Any]:
+    """A callback that failed CALLBACK_ATTEMPTS times moves to its DLQ."""
+    return {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": config.callback_attempts}
+
+
 def _as_attributes(settings: dict[str, Any]) -> dict[str, str]:
     return {key: json.dumps(value) if isinstance(value, dict) else str(value)
             for key, value in settings.items()}
 
 
 def ensure_queues(sqs: Any, config: Config) -> QueueUrls:
-    """Create or update both queues; the DLQ first, since the redrive policy names it."""
+    """Create or update the queues; each DLQ first, since its redrive policy names it."""
     dlq_url, dlq_arn = ensure_queue(sqs, config.dlq_name, _as_attributes(dlq_settings(config)))
     queue_url, queue_arn = ensure_queue(sqs, config.queue_name, _as_attributes(
         {**queue_settings(config), "RedrivePolicy": redrive_policy(config, dlq_arn)}))
-    return QueueUrls(queue_url, queue_arn, dlq_url, dlq_arn)
+    cb_dlq_url, cb_dlq_arn = ensure_queue(sqs, config.callbacks_dlq,
+                                          _as_attributes(dlq_settings(config)))
+    cb_url, cb_arn = ensure_queue(sqs, config.callbacks_queue, _as_attributes(
+        {**queue_settings(config), "RedrivePolicy": callbacks_redrive_policy(config, cb_dlq_arn)}))
+    return QueueUrls(queue_url, queue_arn, dlq_url, dlq_arn, cb_url, cb_arn, cb_dlq_url, cb_dlq_arn)

@@ -31,7 +31,7 @@ from chalicelib.constants import BUILD_DIR
 from infra.deploy.api_definition import rest_api_definition
 from infra.deploy.policies import ASSUME_ROLE, policies
 from infra.deploy.stages import LAMBDA_RUNTIMES, Stage, load_stage, render_project
-from infra.queues import dlq_settings, queue_settings, redrive_policy
+from infra.queues import callbacks_redrive_policy, dlq_settings, queue_settings, redrive_policy
 from runner import layer, node_runtime
 
 MIN_PYTHON = (3, 12)
@@ -39,9 +39,11 @@ PLACEHOLDER_HANDLER_ARN = "arn:aws:lambda:us-east-1:000000000000:function:evalua
 SECRET_PARAMETER = "DatabaseSecretArn"
 # Chalice's logical ids for the functions, and the SQS event source (and queue) of each.
 LOGICAL_IDS = {"api_handler": "APIHandler", "run_submissions": "RunSubmissions",
-               "dead_letters": "DeadLetters", "sweep": "Sweep"}
+               "dead_letters": "DeadLetters", "sweep": "Sweep",
+               "deliver_callbacks": "DeliverCallbacks"}
 SQS_EVENTS = {"run_submissions": ("RunSubmissionsSqsEventSource", "SubmissionsQueue"),
-              "dead_letters": ("DeadLettersSqsEventSource", "SubmissionsDlq")}
+              "dead_letters": ("DeadLettersSqsEventSource", "SubmissionsDlq"),
+              "deliver_callbacks": ("DeliverCallbacksSqsEventSource", "CallbacksQueue")}
 
 
 def require_python_312() -> None:
@@ -62,6 +64,12 @@ def merge_template(stage: Stage, layer_uri: str) -> dict[str, Any]:
         "SubmissionsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
             "QueueName": config.queue_name, **queue_settings(config),
             "RedrivePolicy": redrive_policy(config, {"Fn::GetAtt": ["SubmissionsDlq", "Arn"]})}},
+        "CallbacksDlq": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": config.callbacks_dlq, **dlq_settings(config)}},
+        "CallbacksQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": config.callbacks_queue, **queue_settings(config),
+            "RedrivePolicy": callbacks_redrive_policy(
+                config, {"Fn::GetAtt": ["CallbacksDlq", "Arn"]})}},
         "NodeLayer": {"Type": "AWS::Serverless::LayerVersion", "Properties": {
             "LayerName": stage.layer_name,
             "Description": f"Node {node_runtime.VERSION} and the evaluator's sandbox harness",

@@ -14,18 +14,18 @@ from infra.deploy.stages import FUNCTIONS, Stage
 LOGS = {"Effect": "Allow", "Resource": "arn:*:logs:*:*:*",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}
 
-# function -> {queue ("queue" or "dlq"): the SQS actions it needs on it}
+CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+           "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+SEND = ["sqs:SendMessage", "sqs:GetQueueUrl"]
+# function -> {queue ("queue", "dlq", "callbacks"): the SQS actions it needs on it}. Whoever can
+# finish a submission (worker, DLQ handler, sweeper) queues its callback.
 QUEUE_ACCESS: dict[str, dict[str, list[str]]] = {
-    "api_handler": {"queue": ["sqs:SendMessage", "sqs:GetQueueUrl"]},
-    "run_submissions": {"queue": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                  "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
-                                  "sqs:GetQueueUrl"]},
+    "api_handler": {"queue": SEND},
+    "run_submissions": {"queue": CONSUME, "callbacks": SEND},
     # It sends a dead letter back to the queue while the retry budget lasts.
-    "dead_letters": {"dlq": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                             "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
-                             "sqs:GetQueueUrl"],
-                     "queue": ["sqs:SendMessage", "sqs:GetQueueUrl"]},
-    "sweep": {"queue": ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]},
+    "dead_letters": {"dlq": CONSUME, "queue": SEND, "callbacks": SEND},
+    "sweep": {"queue": [*SEND, "sqs:GetQueueAttributes"], "callbacks": SEND},
+    "deliver_callbacks": {"callbacks": CONSUME},
 }
 
 
@@ -37,7 +37,8 @@ def policy(stage: Stage, function: str, secret: Any = None) -> dict[str, Any]:
     """``function``'s policy document; ``secret`` (an ARN, or the template's reference to one)
     is the database secret it may read, if the stage has one."""
     config = stage.app_config
-    names = {"queue": config.queue_name, "dlq": config.dlq_name}
+    names = {"queue": config.queue_name, "dlq": config.dlq_name,
+             "callbacks": config.callbacks_queue}
     statements: list[dict[str, Any]] = [LOGS] + [
         {"Effect": "Allow", "Action": actions, "Resource": queue_arn(names[which])}
         for which, actions in QUEUE_ACCESS[function].items()]

@@ -22,7 +22,7 @@ from chalicelib.config import Config, ConfigError, load_config, visibility_timeo
 from chalicelib.constants import BUILD_DIR, DB_SPARE_CONNECTIONS, PROJECT_ROOT
 
 CHALICE_CONFIG = PROJECT_ROOT / ".chalice" / "config.json"
-FUNCTIONS = ("api_handler", "run_submissions", "dead_letters", "sweep")
+FUNCTIONS = ("api_handler", "run_submissions", "dead_letters", "sweep", "deliver_callbacks")
 WORKER = "run_submissions"
 # The Lambda runtimes the functions and the layer target: the bundled Node needs glibc 2.28.
 LAMBDA_RUNTIMES = ["python3.12", "python3.13"]
@@ -91,7 +91,8 @@ class Stage:
                 f"stage {self.name}: its functions may hold {config.database_connections} "
                 f"database connections (API_CONCURRENCY={config.api_concurrency} + "
                 f"WORKER_CONCURRENCY={config.worker_concurrency} + {config.dlq_concurrency} "
-                f"dead-letter + 1 sweeper), and {DB_SPARE_CONNECTIONS} are kept spare: "
+                f"dead-letter + 1 sweeper + {config.callbacks_concurrency} callbacks), and "
+                f"{DB_SPARE_CONNECTIONS} are kept spare: "
                 f"{needed} > DB_MAX_CONNECTIONS={config.db_max_connections}")
 
 
@@ -117,7 +118,8 @@ def load_stage(name: str, path: Path = CHALICE_CONFIG) -> Stage:
 
     derived = {"run_submissions": (config.worker_timeout_s, config.worker_concurrency),
                "api_handler": (None, config.api_concurrency),
-               "dead_letters": (None, config.dlq_concurrency), "sweep": (None, 1)}
+               "dead_letters": (None, config.dlq_concurrency), "sweep": (None, 1),
+               "deliver_callbacks": (None, config.callbacks_concurrency)}
     functions = {}
     for function in FUNCTIONS:
         timeout, concurrency = derived[function]

@@ -121,8 +121,7 @@ class Stack:
         """What AWS would wire to app.py's handlers: an event source mapping per SQS handler,
         a schedule per scheduled one."""
         assert self.queues is not None
-        by_name = {config.queue_name: (self.queues.queue_url, self.queues.queue_arn),
-                   config.dlq_name: (self.queues.dlq_url, self.queues.dlq_arn)}
+        by_name = self.queues.by_name(config)
         poll_client = create_sqs_client(config.aws_region, config.aws_endpoint_url, BotoConfig(
             connect_timeout=2, read_timeout=self.poll_wait_s + 10, retries={"max_attempts": 1},
             max_pool_connections=32))

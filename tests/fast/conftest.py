@@ -27,6 +27,7 @@ class World:
     dead_letters: FakeQueue
     sandbox: ScriptedSandbox
     evaluator: Evaluator
+    callbacks: FakeQueue
 
 
 def make_world(**settings: str) -> World:
@@ -34,8 +35,10 @@ def make_world(**settings: str) -> World:
     clock = FakeClock()
     store = MemoryStore(clock)
     queue, dead_letters, sandbox = FakeQueue(clock), FakeQueue(clock), ScriptedSandbox()
-    evaluator = Evaluator(config, store, queue, sandbox, dead_letters=dead_letters, clock=clock)
-    return World(config, clock, store, queue, dead_letters, sandbox, evaluator)
+    callbacks = FakeQueue(clock)
+    evaluator = Evaluator(config, store, queue, sandbox, dead_letters=dead_letters,
+                          callbacks=callbacks, clock=clock)
+    return World(config, clock, store, queue, dead_letters, sandbox, evaluator, callbacks)
 
 
 @pytest.fixture

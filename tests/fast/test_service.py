@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from chalicelib.callbacks import CallbackFailed
 from chalicelib.domain import Reason, RunOutcome, Status
 from chalicelib.errors import BadRequest, Misconfigured, SandboxUnavailable, StoreUnavailable
 from chalicelib.service import RetryLater
@@ -545,3 +546,96 @@ def test_a_batch_read_answers_in_order_with_null_for_what_is_not_there(world: Wo
         world.evaluator.view_batch(None)
     with pytest.raises(BadRequest, match="at most 20 ids"):
         world.evaluator.view_batch(",".join(str(uuid.uuid4()) for _ in range(21)))
+
+
+# ---- callbacks ------------------------------------------------------------------------------------
+PUBLIC = "93.184.216.34"
+
+
+def with_callback(world: World, url: str = "https://hooks.example/x", **fields) -> uuid.UUID:
+    world.evaluator.resolver = lambda host, port: [PUBLIC]
+    body = {"code": "6 * 7", "callback_url": url, **fields}
+    return world.evaluator.submit(json.dumps(body).encode()).submission_id
+
+
+def test_a_finished_submission_with_a_callback_is_queued_for_delivery_once(world: World) -> None:
+    sid, plain = with_callback(world), submitted(world)
+    deliver(world, sid)
+    deliver(world, plain)
+    deliver(world, sid)  # a duplicate delivery finishes nothing, queues nothing
+    assert world.callbacks.sent == [sid]
+
+
+def test_a_submission_with_tests_calls_back_once_when_complete(world: World) -> None:
+    parent = with_callback(world, tests=[{}, {}, {}])
+    for test in world.store.children(parent):
+        deliver(world, test.submission_id)
+    assert world.callbacks.sent == [parent]
+
+
+def test_the_delivery_posts_the_finished_record(world: World) -> None:
+    posted = []
+    world.evaluator.poster = lambda url, record, timeout: posted.append((url, record, timeout)) or 200
+    sid = with_callback(world)
+    deliver(world, sid)
+    world.evaluator.deliver_callback_record(world.callbacks.record(sid))
+    ((url, record, timeout),) = posted
+    assert (url, record["submission_id"], record["result"], timeout) == (
+        "https://hooks.example/x", str(sid), "6 * 7", world.config.callback_timeout_s)
+
+
+def test_a_failed_delivery_is_retried_with_back_off_and_changes_nothing(world: World) -> None:
+    def refuse(url: str, record: dict, timeout: float) -> int:
+        raise CallbackFailed(f"{url} answered 500")
+
+    world.evaluator.poster = refuse
+    sid = with_callback(world)
+    deliver(world, sid)
+    before = world.store.get(sid)
+    for attempt in (1, 2, 3):
+        record = world.callbacks.record(sid, receive_count=attempt)
+        with pytest.raises(CallbackFailed):
+            world.evaluator.deliver_callback_record(record)
+        assert world.callbacks.pushed_back[record.receipt_handle] == 10 * 2 ** (attempt - 1)
+    assert world.store.get(sid) == before
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1",
+                                     "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+                                     "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"])
+def test_where_deployed_a_callback_to_a_private_address_is_refused(address: str) -> None:
+    world = make_world(AWS_LAMBDA_FUNCTION_NAME="evaluator-prod-api")  # a deployed stage
+    assert world.config.callback_allow_private is False
+    world.evaluator.resolver = lambda host, port: [PUBLIC, address]
+    with pytest.raises(BadRequest, match="not a public address"):
+        world.evaluator.submit(json.dumps({"code": "1", "callback_url": "http://h.example/"}
+                                          ).encode())
+    assert world.store.rows == {}
+
+
+def test_where_deployed_a_name_that_turned_private_is_refused_at_delivery(world: World) -> None:
+    world = make_world(AWS_LAMBDA_FUNCTION_NAME="evaluator-prod-worker")
+    posted = []
+    world.evaluator.poster = lambda *args: posted.append(args) or 200
+    sid = with_callback(world)
+    deliver(world, sid)
+    world.evaluator.resolver = lambda host, port: ["169.254.169.254"]  # DNS changed meanwhile
+    world.evaluator.deliver_callback_record(world.callbacks.record(sid))  # dropped, not retried
+    assert posted == []
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    (5, "must be an http"), ("ftp://x.example/", "must be an http or https URL"),
+    ("http:///nohost", "with a host"), ("https://" + "a" * 2100, "longer than 2048"),
+    ("http://[::1", "not a valid URL")])
+def test_a_bad_callback_url_is_explained(world: World, url: object, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        world.evaluator.submit(json.dumps({"code": "1", "callback_url": url}).encode())
+
+
+def test_the_local_stage_may_call_back_to_loopback(world: World) -> None:
+    assert world.config.callback_allow_private is True
+    world.evaluator.resolver = lambda host, port: ["127.0.0.1"]
+    sid = world.evaluator.submit(json.dumps({"code": "1", "callback_url": "http://127.0.0.1:9/"}
+                                            ).encode()).submission_id
+    assert world.store.get(sid).callback_url == "http://127.0.0.1:9/"

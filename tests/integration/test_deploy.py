@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 DEPLOY_PYTHON = PROJECT_ROOT / ".venv-deploy" / "bin" / "python"
 BUILD = PROJECT_ROOT / "build"
 FUNCTIONS = {"APIHandler": "api_handler", "RunSubmissions": "run_submissions",
-             "DeadLetters": "dead_letters", "Sweep": "sweep"}
+             "DeadLetters": "dead_letters", "Sweep": "sweep", "DeliverCallbacks": "deliver_callbacks"}
 SECRET_REF = {"Ref": SECRET_PARAMETER}
 
 
@@ -88,6 +88,12 @@ def test_the_queues_have_the_redrive_policy_and_the_derived_visibility(template)
                                       "maxReceiveCount": stage.app_config.max_receive_count}
     assert queue["VisibilityTimeout"] == 6 * stage.worker_timeout_s == 360
     assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    callbacks = template["Resources"]["CallbacksQueue"]["Properties"]
+    assert (callbacks["QueueName"], callbacks["RedrivePolicy"]) == (
+        "evaluator-prod-callbacks", {"deadLetterTargetArn": {"Fn::GetAtt": ["CallbacksDlq", "Arn"]},
+                                     "maxReceiveCount": stage.app_config.callback_attempts})
+    assert template["Resources"]["CallbacksDlq"]["Properties"]["QueueName"] == \
+        "evaluator-prod-callbacks-dlq"
 
 
 def test_the_sqs_event_sources_report_batch_item_failures(template) -> None:
@@ -100,6 +106,9 @@ def test_the_sqs_event_sources_report_batch_item_failures(template) -> None:
     dlq = functions["DeadLetters"]["Properties"]["Events"]["DeadLettersSqsEventSource"]
     assert dlq["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert dlq["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
+    callbacks = functions["DeliverCallbacks"]["Properties"]["Events"]["DeliverCallbacksSqsEventSource"]
+    assert callbacks["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "evaluator-prod-callbacks" in callbacks["Properties"]["Queue"]["Fn::Sub"]
 
 
 def test_every_function_has_reserved_concurrency_from_the_stage(template) -> None:
@@ -109,7 +118,8 @@ def test_every_function_has_reserved_concurrency_from_the_stage(template) -> Non
     reserved = {FUNCTIONS[k]: f["Properties"]["ReservedConcurrentExecutions"]
                 for k, f in functions.items()}
     assert reserved == {"api_handler": config.api_concurrency == 20 and 20,
-                        "run_submissions": config.worker_concurrency, "dead_letters": 2, "sweep": 1}
+                        "run_submissions": config.worker_concurrency, "dead_letters": 2, "sweep": 1,
+                        "deliver_callbacks": 2}
     assert sum(reserved.values()) + DB_SPARE_CONNECTIONS <= config.db_max_connections
 
 
@@ -148,7 +158,7 @@ def test_each_function_has_its_own_least_privilege_role(template) -> None:
     stage = load_stage("prod")
     functions = resources_of(template, "AWS::Serverless::Function")
     roles = resources_of(template, "AWS::IAM::Role")
-    assert len(roles) == len(functions) == 4
+    assert len(roles) == len(functions) == 5
     expected = policies(stage, SECRET_REF)
     for logical_id, function in FUNCTIONS.items():
         role_ref = functions[logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -159,7 +169,11 @@ def test_each_function_has_its_own_least_privilege_role(template) -> None:
         return {a for s in expected[function]["Statement"] for a in s["Action"]
                 if resource_suffix is None or str(s["Resource"]).endswith(resource_suffix)}
 
-    assert "sqs:SendMessage" not in actions("run_submissions")
+    # The worker sends nothing but a finished submission's callback, and only to that queue.
+    assert "sqs:SendMessage" not in actions("run_submissions", ":evaluator-prod-submissions")
+    assert actions("run_submissions", ":evaluator-prod-callbacks") == {"sqs:SendMessage", "sqs:GetQueueUrl"}
+    assert actions("deliver_callbacks") >= {"sqs:ReceiveMessage", "logs:PutLogEvents"}
+    assert not any(a.startswith("sqs:Send") for a in actions("deliver_callbacks"))
     assert not any(a.startswith(("s3:", "lambda:", "iam:")) for a in actions("run_submissions"))
     assert "sqs:ReceiveMessage" not in actions("api_handler") and "sqs:SendMessage" in actions("api_handler")
     # The DLQ handler re-drives a dead letter onto the submissions queue, and may only send there.
@@ -190,7 +204,7 @@ def write_config(tmp_path: Path, **environment: str) -> Path:
 def test_a_stage_whose_functions_could_exhaust_the_database_is_refused(tmp_path: Path) -> None:
     load_stage("prod").validate()  # the tracked stage fits
     crowded = load_stage("prod", write_config(tmp_path, API_CONCURRENCY="90"))
-    with pytest.raises(ConfigError, match=r"may hold 103 database connections.*108 > "
+    with pytest.raises(ConfigError, match=r"may hold 105 database connections.*110 > "
                                           r"DB_MAX_CONNECTIONS=100"):
         crowded.validate()
     load_stage("prod", write_config(tmp_path, API_CONCURRENCY="90", DB_MAX_CONNECTIONS="200")).validate()

@@ -4,11 +4,13 @@ refused above the server's), the two time limits, resource figures, ?wait= and L
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
+from tests.support.listener import Listener
 from tests.support.stack import RunningStack
 from tests.unit.test_judge_sandbox import NUMBERS, STDIN_IDIOMS, SUM
 
@@ -199,3 +201,37 @@ def test_a_batch_with_one_bad_item_runs_the_others(stack: RunningStack) -> None:
     assert listed[:2] == [records[sid] for sid in ids]
     too_many = stack.post({"submissions": [{"code": "1"}] * 21}, path="/submissions/batch")
     assert too_many.status_code == 400 and "at most 20" in too_many.json()["error"]
+
+
+# ---- callbacks ----------------------------------------------------------------------------------
+def test_a_callback_delivers_the_record_and_a_failed_delivery_is_retried(stack: RunningStack) -> None:
+    listener = Listener(answer=lambda n: 500 if n == 0 else 200)
+    try:
+        sid = stack.submit("console.log('hi'); 6 * 7", callback_url=listener.url)
+        listener.wait_for(2)
+        record = stack.wait(sid)
+        time.sleep(1)  # nothing more comes once one delivery succeeded
+    finally:
+        listener.close()
+    assert listener.answers == [500, 200]
+    assert json.loads(listener.received[1]) == record
+    assert (record["result"], record["stdout"]) == ("42", "hi\n")
+
+
+def test_a_submission_with_tests_calls_back_once_with_every_test(stack: RunningStack) -> None:
+    listener = Listener()
+    try:
+        sid = stack.submit(SOLUTION, callback_url=listener.url,
+                           tests=[{"stdin": "1 1", "expected_output": "2"}] * 3)
+        listener.wait_for(1)
+        time.sleep(1)
+    finally:
+        listener.close()
+    (body,) = map(json.loads, listener.received)
+    assert (body["submission_id"], body["summary"]) == (sid, {"total": 3, "passed": 3})
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "http:///x", 42])
+def test_a_bad_callback_url_is_a_400(stack: RunningStack, url: object) -> None:
+    response = stack.post({"code": "1", "callback_url": url})
+    assert response.status_code == 400 and "callback_url" in response.json()["error"]

@@ -100,3 +100,13 @@ def test_the_sweepers_schedule_fires(deployed: Deployed) -> None:
                      " now() - interval '1 minute')", (sid, "'swept'"))
     record = deployed.wait(sid, timeout_s=150)
     assert (record["status"], record["result"]) == ("Completed", "swept")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest/meta-data/",
+                                 "http://10.0.0.1/", "http://localhost/"])
+def test_the_deployed_api_refuses_callbacks_to_private_addresses(deployed: Deployed, url: str) -> None:
+    """In Lambda CALLBACK_ALLOW_PRIVATE is off: no callback may reach the metadata service, the
+    VPC or the function itself."""
+    response = deployed.http.post(f"{deployed.api}/submission", json={"code": "1", "callback_url": url},
+                                  timeout=60)
+    assert response.status_code == 400 and "not a public address" in response.json()["error"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from infra.local.embedded import free_port
+from infra.local.embedded import free_port, stop_process
 
 BINARY = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
@@ -70,11 +70,5 @@ pidfile = {self.dir}/pgbouncer.pid
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
